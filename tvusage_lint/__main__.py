@@ -1,0 +1,3 @@
+from tvusage_lint.cli import main
+
+main()

@@ -1,0 +1,96 @@
+"""The rule catalogue: stable codes, their names and whether they run by default.
+
+Codes are never renumbered; new rules get new codes. The user documentation
+of each rule is its page in ``rules/<CODE>.md`` (``tvusage-lint explain``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    code: str
+    name: str
+    summary: str
+    default: bool = True
+    fix: str = ""  # "" = no fix; else "safe" or "unsafe"
+
+
+RULES: dict[str, RuleInfo] = {
+    r.code: r
+    for r in (
+        RuleInfo("TVU001", "parse-error", "file cannot be parsed"),
+        RuleInfo(
+            "TVU101",
+            "class-not-logged",
+            "public class constructor does not log and is not covered by inheritance",
+            fix="safe",
+        ),
+        RuleInfo("TVU102", "function-not-logged", "public function does not log", fix="safe"),
+        RuleInfo(
+            "TVU103",
+            "dataset-chain-broken",
+            "dataset class does not reach the dataset base's __init__",
+        ),
+        RuleInfo(
+            "TVU104", "dataset-base-not-logged", "dataset base __init__ does not log", fix="safe"
+        ),
+        RuleInfo(
+            "TVU105",
+            "ops-twin-not-logged",
+            "ops class logs but its functional twin does not, or the reverse",
+            fix="safe",
+        ),
+        RuleInfo("TVU201", "log-not-first", "logging call is not the first statement", fix="unsafe"),
+        RuleInfo(
+            "TVU202", "log-before-super", "constructor logs before super().__init__", fix="unsafe"
+        ),
+        RuleInfo(
+            "TVU203",
+            "log-not-guarded",
+            "function-level call not guarded against TorchScript scripting",
+            fix="safe",
+        ),
+        RuleInfo("TVU204", "log-wrong-argument", "logging call names the wrong object", fix="safe"),
+        RuleInfo("TVU205", "log-outdated-form", "outdated logging call form", fix="safe"),
+        RuleInfo("TVU206", "log-not-imported", "_log_api_usage_once used but not imported", fix="safe"),
+        RuleInfo("TVU207", "log-misplaced", "logging call in the wrong place"),
+        RuleInfo(
+            "TVU208",
+            "guard-without-tracing",
+            "guard checks scripting but not tracing",
+            default=False,
+            fix="safe",
+        ),
+        RuleInfo("TVU301", "cpp-not-logged", "C++ entry point does not call C10_LOG_API_USAGE_ONCE", fix="safe"),
+        RuleInfo("TVU302", "cpp-wrong-event", "C++ event string does not match the file and function", fix="safe"),
+        RuleInfo("TVU303", "cpp-log-not-first", "C++ macro is not the first statement", fix="unsafe"),
+        RuleInfo("TVU900", "unused-suppression", "suppression comment that suppresses nothing", fix="safe"),
+    )
+}
+
+
+def expand(selectors: list[str] | tuple[str, ...], *, what: str) -> set[str]:
+    """Turn codes and prefixes (``TVU2``, ``TVU``, ``ALL``) into codes.
+
+    Raises ``ValueError`` naming the selector when it matches no rule.
+    """
+    out: set[str] = set()
+    for raw in selectors:
+        sel = raw.strip().upper()
+        if not sel:
+            continue
+        if sel == "ALL":
+            out.update(RULES)
+            continue
+        matched = {code for code in RULES if code.startswith(sel)}
+        if not matched:
+            raise ValueError(f"{what}: unknown rule code {raw!r} (see `tvusage-lint rules`)")
+        out.update(matched)
+    return out
+
+
+def default_codes() -> set[str]:
+    return {code for code, info in RULES.items() if info.default}
