@@ -43,7 +43,9 @@ RULES: dict[str, RuleInfo] = {
             "ops class logs but its functional twin does not, or the reverse",
             fix="safe",
         ),
-        RuleInfo("TVU201", "log-not-first", "logging call is not the first statement", fix="unsafe"),
+        RuleInfo(
+            "TVU201", "log-not-first", "logging call is not the first statement", fix="unsafe"
+        ),
         RuleInfo(
             "TVU202", "log-before-super", "constructor logs before super().__init__", fix="unsafe"
         ),
@@ -55,7 +57,9 @@ RULES: dict[str, RuleInfo] = {
         ),
         RuleInfo("TVU204", "log-wrong-argument", "logging call names the wrong object", fix="safe"),
         RuleInfo("TVU205", "log-outdated-form", "outdated logging call form", fix="safe"),
-        RuleInfo("TVU206", "log-not-imported", "_log_api_usage_once used but not imported", fix="safe"),
+        RuleInfo(
+            "TVU206", "log-not-imported", "_log_api_usage_once used but not imported", fix="safe"
+        ),
         RuleInfo("TVU207", "log-misplaced", "logging call in the wrong place"),
         RuleInfo(
             "TVU208",
@@ -64,10 +68,27 @@ RULES: dict[str, RuleInfo] = {
             default=False,
             fix="safe",
         ),
-        RuleInfo("TVU301", "cpp-not-logged", "C++ entry point does not call C10_LOG_API_USAGE_ONCE", fix="safe"),
-        RuleInfo("TVU302", "cpp-wrong-event", "C++ event string does not match the file and function", fix="safe"),
-        RuleInfo("TVU303", "cpp-log-not-first", "C++ macro is not the first statement", fix="unsafe"),
-        RuleInfo("TVU900", "unused-suppression", "suppression comment that suppresses nothing", fix="safe"),
+        RuleInfo(
+            "TVU301",
+            "cpp-not-logged",
+            "C++ entry point does not call C10_LOG_API_USAGE_ONCE",
+            fix="safe",
+        ),
+        RuleInfo(
+            "TVU302",
+            "cpp-wrong-event",
+            "C++ event string does not match the file and function",
+            fix="safe",
+        ),
+        RuleInfo(
+            "TVU303", "cpp-log-not-first", "C++ macro is not the first statement", fix="unsafe"
+        ),
+        RuleInfo(
+            "TVU900",
+            "unused-suppression",
+            "suppression comment that suppresses nothing",
+            fix="safe",
+        ),
     )
 }
 

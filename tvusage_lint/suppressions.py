@@ -80,9 +80,7 @@ def apply(
                 kept.append(_unused(path, line, "suppression comment suppresses nothing"))
             for code in codes:
                 if code not in used[line]:
-                    kept.append(
-                        _unused(path, line, f"suppression of {code} suppresses nothing")
-                    )
+                    kept.append(_unused(path, line, f"suppression of {code} suppresses nothing"))
     return kept
 
 

@@ -72,13 +72,15 @@ class FunctionFact:
     first_line: int  # first decorator line, else the def line
     decorators: tuple[Decorator, ...]
     body_start: int  # index of the first statement after the docstring
+    preamble_end: int  # index after the docstring and any leading local imports
     body_len: int
     first_stmt_line: int  # line of body[body_start] (0 when the body is only a docstring)
-    super_init_index: int | None  # top-level ``super().__init__(...)`` statement
+    super_init_index: int | None  # top-level statement holding ``super().__init__(...)``
     calls_super_init: bool  # anywhere in the body
     early_return_index: int | None  # ``if torch.jit.is_scripting(): return ...``
     early_return_kind: str  # GUARD_EARLY / GUARD_EARLY_BOTH / ""
     returns: tuple[str, ...]  # dotted names of calls whose results are returned
+    calls: tuple[str, ...]  # names called in the body (only for registered functions)
     is_async: bool
 
 
@@ -117,6 +119,7 @@ class PyFacts:
     classes: tuple[ClassFact, ...]
     functions: tuple[FunctionFact, ...]  # module-level functions
     aliases: tuple[tuple[str, str], ...]  # module-level ``Name = dotted.name``
+    registrations: tuple[tuple[str, str, str], ...]  # module-level ``reg(d, T)(kernel)``
     log_calls: tuple[LogCall, ...]
     helper_bound: bool  # the helper name is imported or defined in this file
     torch_bound: bool  # ``torch`` is a module-level name
@@ -124,7 +127,7 @@ class PyFacts:
 
 
 def failed(reason: str, line: int = 1, col: int = 0) -> PyFacts:
-    return PyFacts(reason, line, col, (), None, False, (), (), (), (), False, False, ())
+    return PyFacts(reason, line, col, (), None, False, (), (), (), (), (), False, False, ())
 
 
 def span_of(node: ast.AST) -> Span:
@@ -160,7 +163,7 @@ def base_name(node: ast.expr) -> str:
 
 
 def _jit_check(node: ast.expr) -> str:
-    """"scripting" / "tracing" when ``node`` is ``torch.jit.is_scripting()`` etc."""
+    """ "scripting" / "tracing" when ``node`` is ``torch.jit.is_scripting()`` etc."""
     if isinstance(node, ast.Call) and not node.args:
         name = dotted(node.func)
         last = name.rsplit(".", 1)[-1]
@@ -349,15 +352,21 @@ def _function_fact(node: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str) 
     early_kind = ""
     for i in range(start, len(body)):
         stmt = body[i]
-        if super_index is None and _is_super_init(stmt):
+        if (
+            super_index is None
+            and node.name == "__init__"
+            and any(_is_super_init(s) for s in _statements([stmt]))
+        ):
             super_index = i
         if early_index is None:
             kind = early_return_kind(stmt)
             if kind:
                 early_index, early_kind = i, kind
+    preamble = start
+    while preamble < len(body) and isinstance(body[preamble], (ast.Import, ast.ImportFrom)):
+        preamble += 1
     calls_super = super_index is not None or (
-        node.name == "__init__"
-        and any(_is_super_init(stmt) for stmt in _statements(body))
+        node.name == "__init__" and any(_is_super_init(stmt) for stmt in _statements(body))
     )
     decorators = []
     for dec in node.decorator_list:
@@ -374,6 +383,7 @@ def _function_fact(node: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str) 
         first_line=first_line,
         decorators=tuple(decorators),
         body_start=start,
+        preamble_end=preamble,
         body_len=len(body),
         first_stmt_line=body[start].lineno if start < len(body) else 0,
         super_init_index=super_index,
@@ -381,8 +391,38 @@ def _function_fact(node: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str) 
         early_return_index=early_index,
         early_return_kind=early_kind,
         returns=_returned_calls(body) if not node.name.startswith("__") else (),
+        calls=_called_names(node) if any(d.first_arg for d in decorators) else (),
         is_async=isinstance(node, ast.AsyncFunctionDef),
     )
+
+
+def _called_names(node: ast.AST) -> tuple[str, ...]:
+    names = []
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Call):
+            name = dotted(sub.func)
+            if name:
+                names.append(name)
+    return tuple(dict.fromkeys(names))
+
+
+def _registration(stmt: ast.Expr) -> tuple[str, str, str] | None:
+    """``register(dispatcher, T)(kernel)`` at module level → (register, dispatcher, kernel)."""
+    call = stmt.value
+    if (
+        isinstance(call, ast.Call)
+        and len(call.args) == 1
+        and isinstance(call.func, ast.Call)
+        and call.func.args
+    ):
+        register, first, kernel = (
+            dotted(call.func.func),
+            dotted(call.func.args[0]),
+            dotted(call.args[0]),
+        )
+        if register and first and kernel:
+            return register, first, kernel
+    return None
 
 
 class _Collector:
@@ -392,6 +432,7 @@ class _Collector:
         self.classes: list[ClassFact] = []
         self.functions: list[FunctionFact] = []
         self.aliases: list[tuple[str, str]] = []
+        self.registrations: list[tuple[str, str, str]] = []
         self.log_calls: list[LogCall] = []
         self.all_names: list[str] | None = None
         self.all_static = True
@@ -417,6 +458,9 @@ class _Collector:
                 self._assign(stmt)
             elif isinstance(stmt, ast.Expr):
                 self._all_extend(stmt)
+                found = _registration(stmt)
+                if found:
+                    self.registrations.append(found)
             elif isinstance(stmt, ast.If):
                 self._module_block(stmt.body)
                 self._module_block(stmt.orelse)
@@ -436,7 +480,9 @@ class _Collector:
                 bound = alias.asname or alias.name.split(".")[0]
                 names.append((alias.name, alias.asname or ""))
                 self.bound.add(bound)
-            fact = ImportFact("", 0, tuple(names), False, stmt.lineno, stmt.end_lineno or stmt.lineno, top_level)
+            fact = ImportFact(
+                "", 0, tuple(names), False, stmt.lineno, stmt.end_lineno or stmt.lineno, top_level
+            )
         else:
             names = []
             for alias in stmt.names:
@@ -532,8 +578,15 @@ class _Collector:
                     elif isinstance(inner, ast.ClassDef):
                         self._log_calls_in([inner], SCOPE_NESTED, owner, stmt.name, top=False)
                     else:
-                        self._scan_stmt(inner, SCOPE_NESTED if scope != SCOPE_MODULE else SCOPE_MODULE,
-                                        owner, stmt.name, None, GUARD_NONE, stmt_node=inner)
+                        self._scan_stmt(
+                            inner,
+                            SCOPE_NESTED if scope != SCOPE_MODULE else SCOPE_MODULE,
+                            owner,
+                            stmt.name,
+                            None,
+                            GUARD_NONE,
+                            stmt_node=inner,
+                        )
                 continue
             if isinstance(stmt, (ast.Import, ast.ImportFrom)) and scope != SCOPE_MODULE:
                 self._import(stmt, top_level=False)
@@ -725,6 +778,7 @@ def extract(data: bytes) -> PyFacts:
         classes=tuple(collector.classes),
         functions=tuple(collector.functions),
         aliases=tuple(collector.aliases),
+        registrations=tuple(collector.registrations),
         log_calls=tuple(collector.log_calls),
         helper_bound=HELPER in collector.bound,
         torch_bound="torch" in collector.bound,

@@ -1,0 +1,382 @@
+"""The ``tvusage-lint`` command line (click). Rich is imported only for a TTY or a table."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from tvusage_lint import __version__
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class Failure(click.ClickException):
+    """A user mistake: one line on stderr, exit code 2, no traceback."""
+
+    exit_code = EXIT_ERROR
+
+    def show(self, file: object = None) -> None:
+        click.echo(f"tvusage-lint: error: {self.message}", err=True)
+
+
+def _codes(values: tuple[str, ...]) -> list[str]:
+    out: list[str] = []
+    for value in values:
+        out.extend(part.strip() for part in value.split(",") if part.strip())
+    return out
+
+
+def _settings(paths: tuple[str, ...], config: str | None, **cli: object):
+    from tvusage_lint import config as cfg
+
+    try:
+        if config:
+            path = Path(config)
+            if not path.is_file():
+                raise Failure(f"{config}: config file not found")
+            settings = cfg.load(path, explicit=True)
+        else:
+            start = Path(paths[0]) if paths else Path.cwd()
+            settings = cfg.load(cfg.find_pyproject(start if start.exists() else Path.cwd()))
+        return cfg.with_cli(settings, **cli)  # type: ignore[arg-type]
+    except cfg.ConfigError as exc:
+        raise Failure(str(exc)) from None
+    except ValueError as exc:
+        raise Failure(str(exc)) from None
+
+
+def _engine(settings, paths: tuple[str, ...], no_cache: bool, jobs: int):
+    from tvusage_lint.engine import Engine
+
+    cache = None
+    if not no_cache:
+        from tvusage_lint.cache import Cache, project_root
+
+        cache = Cache(project_root(Path(paths[0]) if paths else Path.cwd()))
+    return Engine(settings, cache=cache, jobs=jobs), cache
+
+
+def _run(engine, paths: tuple[str, ...]):
+    from tvusage_lint.discovery import UsageError
+
+    try:
+        return engine.run(list(paths))
+    except UsageError as exc:
+        raise Failure(str(exc)) from None
+
+
+def _save_cache(cache, result) -> list[str]:
+    if cache is None:
+        return []
+    cache.save()
+    return cache.warnings
+
+
+def _warn(messages: list[str]) -> None:
+    for message in dict.fromkeys(messages):
+        click.echo(f"tvusage-lint: warning: {message}", err=True)
+
+
+def _is_tty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tvusage-lint")
+def main() -> None:
+    """Check and fix torchvision's API-usage logging (_log_api_usage_once, C10_LOG_API_USAGE_ONCE)."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--fix", is_flag=True, help="Apply safe fixes and write the files.")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix/--diff, apply unsafe fixes too.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
+@click.option(
+    "--exit-non-zero-on-fix",
+    is_flag=True,
+    help="Exit 1 when --fix changed a file (pre-commit: the commit stops, re-stage).",
+)
+@click.option(
+    "--select", multiple=True, help="Rule codes or prefixes to run (replaces the defaults)."
+)
+@click.option("--extend-select", multiple=True, help="Rule codes or prefixes to add (e.g. TVU208).")
+@click.option("--ignore", multiple=True, help="Rule codes or prefixes to skip.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "sarif", "github"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to FILE.")
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False),
+    help="Config file (default: pyproject.toml found upwards).",
+)
+@click.option("--no-cache", is_flag=True, help="Do not read or write the facts cache.")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Parse cold files in N processes.",
+)
+@click.option(
+    "--strict/--no-strict",
+    default=None,
+    help="Demand an own logging call in every class (no inheritance).",
+)
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings remain.")
+@click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
+def check(
+    paths: tuple[str, ...],
+    fix: bool,
+    unsafe_fixes: bool,
+    diff: bool,
+    exit_non_zero_on_fix: bool,
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    config: str | None,
+    no_cache: bool,
+    jobs: int,
+    strict: bool | None,
+    exit_zero: bool,
+    quiet: bool,
+) -> None:
+    """Report (and with --fix, repair) missing or malformed usage logging under PATHS."""
+    if not paths:
+        raise Failure("no PATH given (try `tvusage-lint check torchvision/`)")
+    settings = _settings(
+        paths,
+        config,
+        select=_codes(select),
+        extend_select=_codes(extend_select),
+        ignore=_codes(ignore),
+        strict=strict,
+    )
+    engine, cache = _engine(settings, paths, no_cache, jobs)
+    result = _run(engine, paths)
+    warnings = list(result.warnings)
+    changed: list[str] = []
+    if fix or diff:
+        from tvusage_lint.fixing import apply_fixes
+
+        outcome = apply_fixes(result, unsafe=unsafe_fixes, write=not diff)
+        warnings.extend(outcome.messages)
+        changed = outcome.changed
+        if diff:
+            sys.stdout.write(outcome.diff)
+        elif changed:
+            result = _run(engine, paths)  # report what is left
+    warnings.extend(_save_cache(cache, result))
+    _warn(warnings)
+    findings = result.findings
+    if not diff:
+        _emit_findings(findings, result.files, fmt, output, quiet, settings)
+    if fix and not diff and changed and not quiet and fmt == "text" and output is None:
+        click.echo(f"Fixed {len(changed)} file{'s' if len(changed) != 1 else ''}.", err=True)
+    if exit_non_zero_on_fix and changed:
+        sys.exit(EXIT_FINDINGS)
+    if diff:
+        sys.exit(EXIT_FINDINGS if changed and not exit_zero else EXIT_CLEAN)
+    sys.exit(EXIT_FINDINGS if findings and not exit_zero else EXIT_CLEAN)
+
+
+def _emit_findings(
+    findings, files: int, fmt: str, output: str | None, quiet: bool, settings
+) -> None:
+    from tvusage_lint import report
+
+    if fmt == "json":
+        _write(report.to_json(findings), output)
+    elif fmt == "github":
+        _write(report.to_github(findings), output)
+    elif fmt == "sarif":
+        from tvusage_lint import sarif
+
+        _write(sarif.to_sarif(findings), output)
+    else:
+        text_lines = [report.finding_line(f) for f in findings]
+        if not quiet:
+            text_lines += ([""] if findings else []) + report.summary(findings, files)
+        if output is not None or not _is_tty(sys.stdout):
+            _write("\n".join(text_lines) + "\n" if text_lines else "", output)
+        else:
+            from rich.console import Console
+
+            console = Console(highlight=False, soft_wrap=True)
+            for f in findings:
+                console.print(report.finding_line(f, color=True))
+            if not quiet:
+                if findings:
+                    console.print()
+                for line in report.summary(findings, files):
+                    console.print(report.escape(line))
+
+
+def _write(text: str, output: str | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise Failure(f"{output}: cannot write report: {exc.strerror or exc}") from None
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "markdown"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--show",
+    type=click.Choice(["missing", "all"]),
+    default="missing",
+    show_default=True,
+    help="Which entry points to list below the totals.",
+)
+@click.option(
+    "--fail-under", type=click.FloatRange(0, 100), help="Exit 1 when total coverage is below PCT."
+)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to FILE.")
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False),
+    help="Config file (default: pyproject.toml found upwards).",
+)
+@click.option("--no-cache", is_flag=True, help="Do not read or write the facts cache.")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Parse cold files in N processes.",
+)
+@click.option(
+    "--strict/--no-strict", default=None, help="Demand an own logging call in every class."
+)
+def coverage(
+    paths: tuple[str, ...],
+    fmt: str,
+    show: str,
+    fail_under: float | None,
+    output: str | None,
+    config: str | None,
+    no_cache: bool,
+    jobs: int,
+    strict: bool | None,
+) -> None:
+    """List every entry point: logged | inherited (via X) | missing | exempt, with totals."""
+    if not paths:
+        raise Failure("no PATH given (try `tvusage-lint coverage torchvision/`)")
+    from tvusage_lint import report
+
+    settings = _settings(paths, config, strict=strict)
+    engine, cache = _engine(settings, paths, no_cache, jobs)
+    result = _run(engine, paths)
+    _warn(result.warnings + _save_cache(cache, result))
+    entries = result.entries
+    totals = report.coverage_totals(entries)
+    if fmt == "json":
+        _write(report.coverage_json(entries), output)
+    elif fmt == "markdown":
+        _write(report.coverage_markdown(entries, show=show), output)
+    else:
+        _coverage_table(entries, totals, show, output)
+    if fail_under is not None and totals["total"]["percent"] < fail_under:
+        click.echo(
+            f"tvusage-lint: coverage {totals['total']['percent']:.1f}% is below --fail-under {fail_under:g}%",
+            err=True,
+        )
+        sys.exit(EXIT_FINDINGS)
+    sys.exit(EXIT_CLEAN)
+
+
+def _coverage_table(entries, totals, show: str, output: str | None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from tvusage_lint import report
+
+    if output is not None:
+        handle = open(output, "w", encoding="utf-8")  # noqa: SIM115
+        console = Console(file=handle, width=160, color_system=None)
+    else:
+        handle = None
+        console = Console(highlight=False, width=None if _is_tty(sys.stdout) else 160)
+    try:
+        rows = report.coverage_table_rows(entries, show)
+        if rows:
+            listing = Table(title="Entry points" if show == "all" else "Missing", show_lines=False)
+            for name in ("symbol", "kind", "status", "where"):
+                listing.add_column(name, overflow="fold")
+            for row in rows:
+                listing.add_row(*row)
+            console.print(listing)
+        table = Table(title="Coverage of API-usage logging")
+        for name, justify in (
+            ("subpackage", "left"),
+            ("entries", "right"),
+            ("logged", "right"),
+            ("inherited", "right"),
+            ("missing", "right"),
+            ("exempt", "right"),
+            ("covered", "right"),
+        ):
+            table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        for name, row in totals.items():
+            table.add_row(
+                name,
+                str(row["entries"]),
+                str(row["logged"]),
+                str(row["inherited"]),
+                str(row["missing"]),
+                str(row["exempt"]),
+                f"{row['percent']:.1f}%",
+            )
+        console.print(table)
+    finally:
+        if handle is not None:
+            handle.close()
+
+
+@main.command(name="rules")
+def rules_command() -> None:
+    """List every rule: code, name, default, fix."""
+    from tvusage_lint.codes import RULES
+
+    for code, info in RULES.items():
+        default = "on " if info.default else "off"
+        fix = info.fix or "-"
+        click.echo(f"{code}  {default}  fix:{fix:<6}  {info.name}: {info.summary}")
+
+
+@main.command()
+@click.argument("code")
+def explain(code: str) -> None:
+    """Print the documentation page of rule CODE."""
+    from tvusage_lint import pages
+
+    try:
+        click.echo(pages.read(code.upper()).rstrip() + "\n", nl=False)
+    except KeyError:
+        raise Failure(f"unknown rule code {code!r} (see `tvusage-lint rules`)") from None

@@ -1,0 +1,101 @@
+"""Apply the fixes of a run: per file, in one pass, verified, written atomically.
+
+A file is fixed only when it parsed (no TVU001 on it). Python files go to the
+libcst fixer, C++ files to offset edits; both verify before returning new
+text. ``--fix`` repeats rounds until nothing changes (at most ``ROUNDS``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import tokenize
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tvusage_lint.engine import Result
+from tvusage_lint.findings import Finding
+from tvusage_lint.fix import FixResult, wanted, write_atomic
+
+
+@dataclass
+class Outcome:
+    changed: list[str] = field(default_factory=list)
+    diff: str = ""
+    messages: list[str] = field(default_factory=list)
+
+
+def read_text(path: Path) -> tuple[str, str]:
+    """(text with its own newlines, encoding)."""
+    data = path.read_bytes()
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    if encoding == "utf-8-sig":
+        encoding = "utf-8-sig"
+    return data.decode(encoding), encoding
+
+
+def fix_file(
+    result: Result, display: str, findings: list[Finding], unsafe: bool
+) -> tuple[str, str, FixResult] | None:
+    source = result.sources.get(display)
+    if source is None:
+        return None
+    text, encoding = read_text(source.path)
+    if source.path.suffix == ".py":
+        from tvusage_lint.fix.python import fix_text
+
+        fixed = fix_text(text, findings, unsafe=unsafe, module_name=source.module)
+    else:
+        from tvusage_lint.cpp.fix import fix_text as cpp_fix_text
+
+        fixed = cpp_fix_text(text, findings, unsafe=unsafe)
+    return text, encoding, fixed
+
+
+def apply_fixes(result: Result, *, unsafe: bool, write: bool) -> Outcome:
+    outcome = Outcome()
+    by_file: dict[str, list[Finding]] = {}
+    broken: set[str] = set()
+    for finding in result.findings:
+        if finding.code == "TVU001":
+            broken.add(finding.path)
+        elif wanted(finding, unsafe):
+            by_file.setdefault(finding.path, []).append(finding)
+    for display, findings in sorted(by_file.items()):
+        if display in broken:
+            outcome.messages.append(
+                f"{display}: not fixed, the file has errors the tool cannot parse"
+            )
+            continue
+        try:
+            done = fix_file(result, display, findings, unsafe)
+        except (OSError, UnicodeDecodeError, SyntaxError) as exc:
+            outcome.messages.append(f"{display}: not fixed: {exc}")
+            continue
+        if done is None:
+            continue
+        old, encoding, fixed = done
+        for finding, reason in fixed.skipped:
+            outcome.messages.append(
+                f"{display}:{finding.line}:{finding.column}: {finding.code} not fixed: {reason}"
+            )
+        if not fixed.changed or fixed.text == old:
+            continue
+        outcome.changed.append(display)
+        if write:
+            source = result.sources[display]
+            try:
+                write_atomic(source.path, fixed.text, newline="\n", encoding=encoding)
+            except OSError as exc:
+                outcome.messages.append(f"{display}: cannot write the fix: {exc.strerror or exc}")
+                outcome.changed.remove(display)
+        else:
+            outcome.diff += "".join(
+                difflib.unified_diff(
+                    old.splitlines(keepends=True),
+                    fixed.text.splitlines(keepends=True),
+                    fromfile=f"a/{display}",
+                    tofile=f"b/{display}",
+                )
+            )
+    return outcome

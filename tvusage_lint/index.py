@@ -1,0 +1,329 @@
+"""The project-wide index: modules, their bindings, classes and inheritance.
+
+Built from per-file facts only. It answers "what does this dotted name in
+this module refer to" across files (relative and absolute imports, aliases,
+star imports, re-exports), which is what inheritance coverage and the
+publicity rules need.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from tvusage_lint.python.facts import HELPER, ClassFact, FunctionFact, LogCall, PyFacts
+
+_MAX_HOPS = 32
+
+
+@dataclass
+class Module:
+    name: str  # "torchvision.ops.boxes"; a package's __init__ is the package name
+    path: Path
+    display: str  # the path as printed in findings
+    facts: PyFacts
+    is_package: bool
+    report: bool  # findings are wanted for this file (it was named on the command line)
+    text: str = ""  # filled only when fixing
+
+    @property
+    def parts(self) -> list[str]:
+        return self.name.split(".")
+
+    @property
+    def package(self) -> str:
+        """The package relative imports start from."""
+        return self.name if self.is_package else self.name.rpartition(".")[0]
+
+    @property
+    def top(self) -> str:
+        return self.parts[0]
+
+    @property
+    def scope(self) -> str:
+        """The subpackage (or top-level module) the file belongs to: ``ops``, ``utils``."""
+        parts = self.parts
+        return parts[1] if len(parts) > 1 else ""
+
+    @property
+    def private_path(self) -> bool:
+        return any(part.startswith("_") and part != "__init__" for part in self.parts)
+
+    @cached_property
+    def defined(self) -> dict[str, ClassFact | FunctionFact]:
+        out: dict[str, ClassFact | FunctionFact] = {}
+        for fn in self.facts.functions:
+            out[fn.name] = fn
+        for cls in self.facts.classes:
+            out[cls.name] = cls
+        return out
+
+    @cached_property
+    def bindings(self) -> dict[str, str]:
+        """Names bound by top-level imports and aliases → dotted target (unresolved)."""
+        out: dict[str, str] = {}
+        for imp in self.facts.imports:
+            if not imp.top_level:
+                continue
+            if imp.is_from:
+                base = self.absolute(imp.module, imp.level)
+                for name, asname in imp.names:
+                    if name != "*":
+                        out[asname or name] = f"{base}.{name}" if base else name
+            else:
+                for name, asname in imp.names:
+                    if asname:
+                        out[asname] = name
+                    else:
+                        head = name.split(".")[0]
+                        out.setdefault(head, head)
+        for name, target in self.facts.aliases:
+            if name not in self.defined:
+                out[name] = f"{self.name}:{target}"  # resolved in this module's namespace
+        return out
+
+    @cached_property
+    def star_imports(self) -> list[str]:
+        return [
+            self.absolute(imp.module, imp.level)
+            for imp in self.facts.imports
+            if imp.top_level and imp.is_from and any(n == "*" for n, _ in imp.names)
+        ]
+
+    def absolute(self, module: str, level: int) -> str:
+        if level == 0:
+            return module
+        base = self.package.split(".")
+        if level > 1:
+            base = base[: len(base) - (level - 1)]
+        prefix = ".".join(base)
+        if module:
+            return f"{prefix}.{module}" if prefix else module
+        return prefix
+
+    @cached_property
+    def log_calls_by_owner(self) -> dict[str, list[LogCall]]:
+        out: dict[str, list[LogCall]] = {}
+        for call in self.facts.log_calls:
+            out.setdefault(call.owner, []).append(call)
+        return out
+
+
+@dataclass
+class Index:
+    modules: dict[str, Module] = field(default_factory=dict)
+
+    def add(self, module: Module) -> None:
+        self.modules[module.name] = module
+
+    # --- name resolution ---------------------------------------------------------
+
+    def resolve(self, module: Module, dotted_name: str) -> str:
+        """The qualified name ``dotted_name`` refers to inside ``module``."""
+        head, _, rest = dotted_name.partition(".")
+        target = self._lookup(module, head, 0)
+        if target is None:
+            target = f"builtins.{head}"
+        full = f"{target}.{rest}" if rest else target
+        return self.canonical(full, 0) if rest else full
+
+    def _lookup(self, module: Module, name: str, hops: int) -> str | None:
+        if hops > _MAX_HOPS:
+            return None
+        if name in module.defined:
+            return f"{module.name}.{name}"
+        bound = module.bindings.get(name)
+        if bound is not None:
+            if ":" in bound:  # an alias: resolve its target in the module
+                _, target = bound.split(":", 1)
+                if target.split(".")[0] == name:
+                    return None
+                return self.resolve(module, target)
+            return self.canonical(bound, hops + 1)
+        # a submodule of a package is reachable as an attribute of it
+        sub = f"{module.name}.{name}" if module.is_package else ""
+        if sub and sub in self.modules:
+            return sub
+        for star in module.star_imports:
+            other = self.modules.get(star)
+            if other is None or name.startswith("_"):
+                continue
+            if other.facts.all_names is not None and name not in other.facts.all_names:
+                continue
+            found = self._lookup(other, name, hops + 1)
+            if found is not None:
+                return found
+        return None
+
+    def canonical(self, qualified: str, hops: int = 0) -> str:
+        """Follow re-exports: ``torchvision.transforms.v2.Resize`` → where it is defined."""
+        if qualified in self.modules:
+            return qualified
+        parts = qualified.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            prefix = ".".join(parts[:cut])
+            module = self.modules.get(prefix)
+            if module is None:
+                continue
+            head = parts[cut]
+            found = self._lookup(module, head, hops + 1)
+            if found is None:
+                return qualified
+            rest = parts[cut + 1 :]
+            full = ".".join([found, *rest])
+            if found == f"{prefix}.{head}":
+                return full
+            return self.canonical(full, hops + 1) if rest else found
+        return qualified
+
+    def split(self, qualified: str) -> tuple[Module, str] | None:
+        """(module, name) for a top-level definition in the project."""
+        module_name, _, name = qualified.rpartition(".")
+        module = self.modules.get(module_name)
+        if module is None or name not in module.defined:
+            return None
+        return module, name
+
+    def class_fact(self, qualified: str) -> tuple[Module, ClassFact] | None:
+        found = self.split(qualified)
+        if found is None:
+            return None
+        module, name = found
+        fact = module.defined[name]
+        return (module, fact) if isinstance(fact, ClassFact) else None
+
+    def function_fact(self, qualified: str) -> tuple[Module, FunctionFact] | None:
+        found = self.split(qualified)
+        if found is None:
+            return None
+        module, name = found
+        fact = module.defined[name]
+        return (module, fact) if isinstance(fact, FunctionFact) else None
+
+    # --- classes ----------------------------------------------------------------
+
+    def bases(self, module: Module, cls: ClassFact) -> list[str]:
+        return [self.resolve(module, base) for base in cls.bases]
+
+    @cached_property
+    def _external_cache(self) -> dict[str, frozenset[str]]:
+        return {}
+
+    def external_ancestors(self, qualified: str, depth: int = 0) -> frozenset[str]:
+        """External (non-project) classes anywhere above ``qualified``."""
+        cache = self._external_cache
+        if qualified in cache:
+            return cache[qualified]
+        found = self.class_fact(qualified)
+        if found is None or depth > _MAX_HOPS:
+            return frozenset({qualified})
+        cache[qualified] = frozenset()  # cycle guard
+        module, cls = found
+        out: set[str] = set()
+        for base in self.bases(module, cls):
+            out |= self.external_ancestors(base, depth + 1)
+        result = frozenset(out)
+        cache[qualified] = result
+        return result
+
+    def derives(self, qualified: str, patterns: tuple[str, ...]) -> bool:
+        return any(
+            fnmatch.fnmatchcase(anc, pat)
+            for anc in self.external_ancestors(qualified)
+            for pat in patterns
+        )
+
+    def ancestors(self, qualified: str) -> list[str]:
+        """Project classes above ``qualified``, nearest first (breadth-first)."""
+        out: list[str] = []
+        queue = [qualified]
+        while queue:
+            current = queue.pop(0)
+            found = self.class_fact(current)
+            if found is None:
+                continue
+            module, cls = found
+            for base in self.bases(module, cls):
+                if base not in out and base != qualified and self.class_fact(base):
+                    out.append(base)
+                    queue.append(base)
+        return out
+
+    @cached_property
+    def subclassed(self) -> set[str]:
+        """Project classes that some project class derives from directly."""
+        out: set[str] = set()
+        for module in self.modules.values():
+            for cls in module.facts.classes:
+                if cls.nested:
+                    continue
+                for base in self.bases(module, cls):
+                    if self.class_fact(base):
+                        out.add(base)
+        return out
+
+    # --- the logging helper --------------------------------------------------------
+
+    @cached_property
+    def helper_module(self) -> str:
+        """The project module that defines the helper (``torchvision.utils``)."""
+        for module in self.modules.values():
+            fact = module.defined.get(HELPER)
+            if isinstance(fact, FunctionFact):
+                return module.name
+        tops = sorted({m.top for m in self.modules.values()})
+        return f"{tops[0]}.utils" if tops else "torchvision.utils"
+
+    # --- publicity ------------------------------------------------------------------
+
+    @cached_property
+    def reexported(self) -> set[str]:
+        """Qualified names bound by the ``__init__`` of a public package."""
+        out: set[str] = set()
+        for module in self.modules.values():
+            if not module.is_package or module.private_path:
+                continue
+            names: list[str] = []
+            for imp in module.facts.imports:
+                if not imp.top_level:
+                    continue
+                for name, asname in imp.names:
+                    if name != "*":
+                        names.append((asname or name) if imp.is_from else "")
+            for star in module.star_imports:
+                other = self.modules.get(star)
+                if other is None:
+                    continue
+                if other.facts.all_names is not None:
+                    names.extend(other.facts.all_names)
+                else:
+                    names.extend(n for n in other.defined if not n.startswith("_"))
+            for name in names:
+                if not name or name.startswith("_"):
+                    continue
+                target = self._lookup(module, name, 0)
+                if target is not None:
+                    out.add(target)
+        return out
+
+    def is_public(self, module: Module, name: str) -> bool:
+        """SPEC §1: no leading ``_``; ``__all__`` decides; private paths need a re-export."""
+        if name.startswith("_"):
+            return False
+        qualified = f"{module.name}.{name}"
+        all_names = module.facts.all_names
+        if all_names is not None:
+            if name not in all_names:
+                return False
+        elif not module.facts.has_all and not module.is_package:
+            package = self.modules.get(module.package)
+            if package is not None and package.facts.all_names is not None:
+                if name not in package.facts.all_names:
+                    return False
+                if self._lookup(package, name, 0) != qualified:
+                    return False
+        if module.private_path:
+            return qualified in self.reexported
+        return True

@@ -1,0 +1,31 @@
+"""Rule pages (``rules/<CODE>.md``): found in the wheel or, in a checkout, beside the package."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tvusage_lint.codes import RULES
+
+SECTIONS = (
+    "What it does",
+    "Why is this bad?",
+    "Example",
+    "Use instead",
+    "Fixed",
+    "Fix safety",
+    "Options",
+)
+
+
+def folder() -> Path:
+    here = Path(__file__).parent
+    for candidate in (here / "_pages", here.parent / "rules"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("rule pages not found (broken installation)")
+
+
+def read(code: str) -> str:
+    if code not in RULES:
+        raise KeyError(code)
+    return (folder() / f"{code}.md").read_text(encoding="utf-8")

@@ -1,0 +1,64 @@
+"""Facts for many files: from the cache when the content is known, else parsed,
+in worker processes when ``--jobs`` asks for more than one and enough files are cold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+
+from tvusage_lint.cache import Cache, content_key
+from tvusage_lint.discovery import SourceFile
+
+_MIN_PER_JOB = 24  # below this, starting workers costs more than it saves
+
+
+def _extract(kind: str, data: bytes | None, error: str, name: str) -> object:
+    if kind == "py":
+        from tvusage_lint.python import facts
+
+        return facts.failed(error) if data is None else facts.extract(data)
+    from tvusage_lint.cpp import facts as cfacts
+
+    if data is None:
+        return cfacts.failed(error)
+    return cfacts.extract(data, name)
+
+
+def _extract_many(kind: str, items: Sequence[tuple[bytes | None, str, str]]) -> list[object]:
+    return [_extract(kind, data, error, name) for data, error, name in items]
+
+
+def facts_for(
+    files: Sequence[SourceFile], kind: str, *, cache: Cache | None, jobs: int
+) -> list[object]:
+    from tvusage_lint.engine import read_bytes
+
+    out: list[object] = [None] * len(files)
+    todo: list[tuple[int, str, bytes | None, str]] = []
+    for i, source in enumerate(files):
+        data, error = read_bytes(source.path)
+        key = content_key(kind, data) if data is not None else ""
+        hit = cache.get(key) if cache is not None and key else None
+        if hit is not None:
+            out[i] = hit
+        else:
+            todo.append((i, key, data, error))
+    if not todo:
+        return out
+    items = [(data, error, files[i].path.name) for i, _, data, error in todo]
+    workers = min(jobs, len(todo) // _MIN_PER_JOB)
+    if workers > 1:
+        chunks = [items[w::workers] for w in range(workers)]
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            parts = list(pool.map(_extract_many, [kind] * workers, chunks))
+        results: list[object] = [None] * len(items)
+        for w, part in enumerate(parts):
+            results[w::workers] = part
+    else:
+        results = _extract_many(kind, items)
+    for (i, key, _, _), value in zip(todo, results):
+        out[i] = value
+        if cache is not None and key:
+            cache.put(key, value)
+    return out

@@ -1,0 +1,355 @@
+"""Which Python definitions are entry points, and whether each one logs.
+
+The preset's per-subpackage policy names a *kind* of symbol; this module
+derives the symbols of that kind from the index (``__all__``, ancestry,
+builders, functional modules, dataset roots), never from lists of names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tvusage_lint.config import ScopePolicy, Settings
+from tvusage_lint.entries import (
+    EXEMPT,
+    INHERITED,
+    KIND_CLASS,
+    KIND_FUNCTION,
+    LOGGED,
+    MISSING,
+    Entry,
+)
+from tvusage_lint.index import Index, Module
+from tvusage_lint.python.facts import ClassFact, FunctionFact
+
+# Roles an entry point plays; the rules pick their code from it.
+ROLE_CLASS = "class"
+ROLE_FUNCTION = "function"
+ROLE_DATASET = "dataset"
+ROLE_DATASET_ROOT = "dataset-root"
+ROLE_EXEMPT = "exempt"
+
+# Why a dataset class does not reach the root.
+BREAK_NO_BASE = "no-base"
+BREAK_NO_SUPER = "no-super"
+
+
+@dataclass
+class EntryPoint:
+    entry: Entry
+    module: Module
+    fact: ClassFact | FunctionFact
+    role: str
+    scope: str
+    twin: str = ""  # qualified name of the ops twin, when there is one
+    twin_logs: bool = False
+    chain_break: str = ""  # for datasets: BREAK_* and where (``Class``)
+    chain_at: str = ""
+    root: str = ""  # for datasets: the root class they must reach
+
+
+def _event(module: Module, name: str) -> str:
+    return f"{module.name}.{name}"
+
+
+class Policy:
+    """Derives entry points for every module in scope."""
+
+    def __init__(self, index: Index, settings: Settings) -> None:
+        self.index = index
+        self.settings = settings
+        self._class_status: dict[str, tuple[str, str]] = {}
+        self._built: dict[str, set[str]] = {}
+
+    # --- coverage of one definition -------------------------------------------------
+
+    def function_logs(self, module: Module, fn: FunctionFact) -> bool:
+        return bool(module.log_calls_by_owner.get(fn.qualname))
+
+    def class_logs(self, module: Module, cls: ClassFact) -> bool:
+        return cls.init is not None and bool(module.log_calls_by_owner.get(cls.init.qualname))
+
+    def class_status(self, qualified: str, strict: bool) -> tuple[str, str]:
+        """(LOGGED | INHERITED | MISSING, via) for a project class."""
+        key = f"{qualified}|{strict}"
+        if key in self._class_status:
+            return self._class_status[key]
+        self._class_status[key] = (MISSING, "")  # cycle guard
+        found = self.index.class_fact(qualified)
+        result = (MISSING, "")
+        if found is not None:
+            module, cls = found
+            if self.class_logs(module, cls):
+                result = (LOGGED, "")
+            elif not strict and (cls.init is None or cls.init.calls_super_init):
+                for base in self.index.bases(module, cls):
+                    if self.index.class_fact(base) is None:
+                        continue
+                    status, via = self.class_status(base, False)
+                    if status in (LOGGED, INHERITED):
+                        result = (INHERITED, via or base)
+                        break
+        self._class_status[key] = result
+        return result
+
+    # --- models: main classes ---------------------------------------------------------
+
+    def built_classes(self, scope: str) -> set[str]:
+        """Classes a public function of ``scope`` returns, directly or via helpers."""
+        if scope in self._built:
+            return self._built[scope]
+        out: set[str] = set()
+        seen: set[str] = set()
+        stack: list[str] = []
+        for module in self.index.modules.values():
+            if module.scope != scope:
+                continue
+            for fn in module.facts.functions:
+                if self.index.is_public(module, fn.name):
+                    stack.append(_event(module, fn.name))
+        while stack:
+            qualified = stack.pop()
+            if qualified in seen:
+                continue
+            seen.add(qualified)
+            found = self.index.function_fact(qualified)
+            if found is None:
+                continue
+            module, fn = found
+            for name in fn.returns:
+                target = self.index.resolve(module, name)
+                if self.index.class_fact(target) is not None:
+                    out.add(target)
+                elif self.index.function_fact(target) is not None:
+                    stack.append(target)
+        self._built[scope] = out
+        return out
+
+    # --- datasets -----------------------------------------------------------------------
+
+    def is_dataset(self, qualified: str) -> bool:
+        return self.index.derives(qualified, self.settings.dataset_bases)
+
+    def dataset_roots(self, scope: str) -> set[str]:
+        """Dataset classes that derive directly from an external dataset base and are subclassed."""
+        roots: set[str] = set()
+        for module in self.index.modules.values():
+            if module.scope != scope:
+                continue
+            for cls in module.facts.classes:
+                qualified = _event(module, cls.name)
+                if cls.nested or qualified not in self.index.subclassed:
+                    continue
+                bases = self.index.bases(module, cls)
+                if any(
+                    self.index.class_fact(b) is None and self._matches_dataset_base(b)
+                    for b in bases
+                ):
+                    roots.add(qualified)
+        return roots
+
+    def _matches_dataset_base(self, name: str) -> bool:
+        import fnmatch
+
+        return any(fnmatch.fnmatchcase(name, p) for p in self.settings.dataset_bases)
+
+    def dataset_chain(self, qualified: str, roots: set[str]) -> tuple[str, str, str]:
+        """(root reached or "", break kind, class where it breaks)."""
+        current = qualified
+        for _ in range(64):
+            if current in roots:
+                return current, "", ""
+            found = self.index.class_fact(current)
+            if found is None:
+                return "", BREAK_NO_BASE, qualified
+            module, cls = found
+            if cls.init is not None and not cls.init.calls_super_init:
+                return "", BREAK_NO_SUPER, current
+            parents = [
+                b
+                for b in self.index.bases(module, cls)
+                if self.index.class_fact(b) is not None and self.is_dataset(b)
+            ]
+            if not parents:
+                return "", BREAK_NO_BASE, current
+            current = parents[0]
+        return "", BREAK_NO_BASE, qualified
+
+    # --- the whole project --------------------------------------------------------------
+
+    def entry_points(self) -> list[EntryPoint]:
+        out: list[EntryPoint] = []
+        roots_by_scope: dict[str, set[str]] = {}
+        for module in sorted(self.index.modules.values(), key=lambda m: m.name):
+            policy = self.settings.scope(module.scope)
+            if policy is None:
+                continue
+            if policy.classes == "datasets" and module.scope not in roots_by_scope:
+                roots_by_scope[module.scope] = self.dataset_roots(module.scope)
+            out.extend(
+                self._module_classes(module, policy, roots_by_scope.get(module.scope, set()))
+            )
+            out.extend(self._module_functions(module, policy))
+        self._mark_kernels(out)
+        self._pair_twins(out)
+        for point in out:
+            if point.entry.status != EXEMPT and self.settings.is_exempt(point.entry.symbol):
+                point.entry = _with(point.entry, status=EXEMPT, via="configured exempt")
+                point.role = ROLE_EXEMPT
+        return out
+
+    def _entry(
+        self, module: Module, fact: ClassFact | FunctionFact, kind: str, status: str, via: str
+    ) -> Entry:
+        return Entry(
+            symbol=_event(module, fact.name),
+            kind=kind,
+            subpackage=module.scope,
+            path=module.display,
+            line=fact.span.line,
+            status=status,
+            via=via,
+            event=_event(module, fact.name),
+        )
+
+    def _module_classes(
+        self, module: Module, policy: ScopePolicy, roots: set[str]
+    ) -> list[EntryPoint]:
+        if policy.classes == "none":
+            return []
+        strict = self.settings.strict_for(module.scope)
+        out: list[EntryPoint] = []
+        for cls in module.facts.classes:
+            if cls.nested or module.defined.get(cls.name) is not cls:
+                continue
+            qualified = _event(module, cls.name)
+            if policy.classes == "datasets":
+                point = self._dataset_point(module, cls, roots, strict)
+                if point is not None:
+                    out.append(point)
+                continue
+            if not self.index.is_public(module, cls.name):
+                continue
+            if self.index.derives(qualified, self.settings.non_api_bases):
+                if policy.classes == "main-modules":
+                    entry = self._entry(module, cls, KIND_CLASS, EXEMPT, "enum or non-API class")
+                    out.append(EntryPoint(entry, module, cls, ROLE_EXEMPT, module.scope))
+                continue
+            if policy.classes in ("modules", "main-modules") and not self.index.derives(
+                qualified, self.settings.module_bases
+            ):
+                continue
+            if policy.classes == "main-modules":
+                listed = module.facts.all_names is not None and cls.name in module.facts.all_names
+                if not listed and qualified not in self.built_classes(module.scope):
+                    continue  # a submodule: not an entry point
+            status, via = self.class_status(qualified, strict)
+            entry = self._entry(module, cls, KIND_CLASS, status, via)
+            out.append(EntryPoint(entry, module, cls, ROLE_CLASS, module.scope))
+        return out
+
+    def _dataset_point(
+        self, module: Module, cls: ClassFact, roots: set[str], strict: bool
+    ) -> EntryPoint | None:
+        qualified = _event(module, cls.name)
+        if qualified in roots:
+            status = LOGGED if self.class_logs(module, cls) else MISSING
+            entry = self._entry(module, cls, KIND_CLASS, status, "")
+            return EntryPoint(entry, module, cls, ROLE_DATASET_ROOT, module.scope, root=qualified)
+        if not self.index.is_public(module, cls.name) or not self.is_dataset(qualified):
+            return None
+        if self.class_logs(module, cls):
+            entry = self._entry(module, cls, KIND_CLASS, LOGGED, "")
+            return EntryPoint(entry, module, cls, ROLE_DATASET, module.scope)
+        root, kind, at = self.dataset_chain(qualified, roots)
+        status, via = MISSING, ""
+        if root:
+            root_status, _ = self.class_status(root, False)
+            if root_status == LOGGED and not strict:
+                status, via = INHERITED, root
+        entry = self._entry(module, cls, KIND_CLASS, status, via)
+        point = EntryPoint(entry, module, cls, ROLE_DATASET, module.scope, root=root)
+        point.chain_break, point.chain_at = kind, at
+        if not root and roots:
+            point.root = sorted(roots)[0]
+        return point
+
+    def _module_functions(self, module: Module, policy: ScopePolicy) -> list[EntryPoint]:
+        out: list[EntryPoint] = []
+        if policy.functions == "functional" and "functional" not in module.parts:
+            return out
+        builders = policy.functions == "none" and policy.classes == "main-modules"
+        if policy.functions == "none" and not builders:
+            return out
+        for fn in module.facts.functions:
+            if module.defined.get(fn.name) is not fn:
+                continue  # an earlier definition (overloads, redefinitions)
+            if not self.index.is_public(module, fn.name):
+                continue
+            if builders:
+                entry = self._entry(module, fn, KIND_FUNCTION, EXEMPT, "builder")
+                out.append(EntryPoint(entry, module, fn, ROLE_EXEMPT, module.scope))
+                continue
+            status = LOGGED if self.function_logs(module, fn) else MISSING
+            entry = self._entry(module, fn, KIND_FUNCTION, status, "")
+            out.append(EntryPoint(entry, module, fn, ROLE_FUNCTION, module.scope))
+        return out
+
+    def _mark_kernels(self, points: list[EntryPoint]) -> None:
+        """A kernel registered to a dispatcher entry point is covered by its dispatcher.
+
+        Registration is derived from the code: a decorator call whose first
+        argument is a dispatcher (``@register(resize, Image)``), a module-level
+        ``register(resize, Image)(kernel)``, or a registered private wrapper that
+        calls the public kernel.
+        """
+        dispatchers = {p.entry.symbol for p in points if p.role == ROLE_FUNCTION}
+        kernels: dict[str, str] = {}
+        modules = {p.module.name: p.module for p in points}
+        for module in modules.values():
+            for fn in module.facts.functions:
+                for dec in fn.decorators:
+                    if not dec.first_arg:
+                        continue
+                    target = self.index.resolve(module, dec.first_arg)
+                    if target not in dispatchers:
+                        continue
+                    kernels.setdefault(_event(module, fn.name), target)
+                    for called in fn.calls:
+                        kernels.setdefault(self.index.resolve(module, called), target)
+            for _, first, kernel in module.facts.registrations:
+                target = self.index.resolve(module, first)
+                if target in dispatchers:
+                    kernels.setdefault(self.index.resolve(module, kernel), target)
+        for point in points:
+            if point.role != ROLE_FUNCTION or point.entry.status == LOGGED:
+                continue
+            target = kernels.get(point.entry.symbol)
+            if target and target != point.entry.symbol:
+                point.entry = _with(point.entry, status=EXEMPT, via=f"kernel of {target}")
+                point.role = ROLE_EXEMPT
+
+    def _pair_twins(self, points: list[EntryPoint]) -> None:
+        by_module: dict[str, dict[str, list[EntryPoint]]] = {}
+        for point in points:
+            policy = self.settings.scope(point.scope)
+            if policy is None or not policy.twins or point.role not in (ROLE_CLASS, ROLE_FUNCTION):
+                continue
+            key = point.fact.name.lower().replace("_", "")
+            by_module.setdefault(point.module.name, {}).setdefault(key, []).append(point)
+        for groups in by_module.values():
+            for group in groups.values():
+                classes = [p for p in group if p.role == ROLE_CLASS]
+                functions = [p for p in group if p.role == ROLE_FUNCTION]
+                if len(classes) != 1 or len(functions) != 1:
+                    continue
+                cls, fn = classes[0], functions[0]
+                cls.twin, fn.twin = fn.entry.symbol, cls.entry.symbol
+                cls.twin_logs = fn.entry.status in (LOGGED, INHERITED)
+                fn.twin_logs = cls.entry.status in (LOGGED, INHERITED)
+
+
+def _with(entry: Entry, **changes: str) -> Entry:
+    from dataclasses import replace
+
+    return replace(entry, **changes)

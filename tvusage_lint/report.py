@@ -1,0 +1,161 @@
+"""Findings and coverage → text, JSON, GitHub annotations, SARIF, Markdown.
+
+Only this module and the CLI print. The JSON shapes are public contracts
+(docs/json.md): add fields, never rename or remove them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+
+from tvusage_lint import __version__
+from tvusage_lint.codes import RULES
+from tvusage_lint.entries import EXEMPT, INHERITED, LOGGED, MISSING, Entry
+from tvusage_lint.findings import Applicability, Finding
+
+
+def finding_line(f: Finding, *, color: bool = False, show_fix: bool = True) -> str:
+    mark = (
+        " [*]"
+        if show_fix and f.fix is not None and f.fix.applicability is Applicability.SAFE
+        else ""
+    )
+    if show_fix and f.fix is not None and f.fix.applicability is Applicability.UNSAFE:
+        mark = " [-]"
+    if not color:
+        return f"{f.path}:{f.line}:{f.column}: {f.code} {f.message}{mark}"
+    return (
+        f"[bold]{escape(f.path)}[/bold][cyan]:[/cyan]{f.line}[cyan]:[/cyan]{f.column}"
+        f"[cyan]:[/cyan] [bold red]{f.code}[/bold red] {escape(f.message)}"
+        f"{'[cyan]' + escape(mark) + '[/cyan]' if mark else ''}"
+    )
+
+
+def escape(text: str) -> str:
+    return text.replace("[", "\\[")
+
+
+def summary(findings: list[Finding], files: int) -> list[str]:
+    if not findings:
+        return [f"All checks passed ({files} file{'s' if files != 1 else ''} checked)."]
+    by_code = Counter(f.code for f in findings)
+    lines = []
+    for code, count in sorted(by_code.items()):
+        name = RULES[code].name if code in RULES else ""
+        lines.append(f"{count:5d}  {code}  {name}")
+    safe = sum(1 for f in findings if f.fix and f.fix.applicability is Applicability.SAFE)
+    unsafe = sum(1 for f in findings if f.fix and f.fix.applicability is Applicability.UNSAFE)
+    total = len(findings)
+    lines.append(
+        f"Found {total} error{'s' if total != 1 else ''} in {files} file{'s' if files != 1 else ''} checked."
+    )
+    if safe:
+        lines.append(f"[*] {safe} fixable with `--fix`.")
+    if unsafe:
+        lines.append(f"[-] {unsafe} more fixable with `--fix --unsafe-fixes`.")
+    return lines
+
+
+def to_json(findings: Iterable[Finding]) -> str:
+    return json.dumps([f.to_json() for f in findings], indent=2) + "\n"
+
+
+def to_github(findings: Iterable[Finding]) -> str:
+    """GitHub Actions workflow commands: one ``::error`` annotation per finding."""
+    out = []
+    for f in findings:
+        title = f"{f.code} {RULES[f.code].name}" if f.code in RULES else f.code
+        message = (
+            f"{f.code} {f.message}".replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        )
+        props = (
+            f"file={_prop(f.path)},line={f.line},col={f.column},"
+            f"endLine={f.end_line or f.line},endColumn={f.end_column or f.column},title={_prop(title)}"
+        )
+        out.append(f"::error {props}::{message}")
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def _prop(value: str) -> str:
+    return (
+        value.replace("%", "%25")
+        .replace("\r", "%0D")
+        .replace("\n", "%0A")
+        .replace(":", "%3A")
+        .replace(",", "%2C")
+    )
+
+
+# --- coverage -----------------------------------------------------------------------------------
+
+
+def coverage_totals(entries: list[Entry]) -> dict[str, dict[str, float]]:
+    """Per subpackage and overall: counts per status and the covered percentage."""
+    groups: dict[str, list[Entry]] = {}
+    for entry in entries:
+        groups.setdefault(entry.subpackage or "-", []).append(entry)
+    groups_sorted = {k: groups[k] for k in sorted(groups)}
+    groups_sorted["total"] = list(entries)
+    out: dict[str, dict[str, float]] = {}
+    for name, group in groups_sorted.items():
+        counts = Counter(e.status for e in group)
+        counted = counts[LOGGED] + counts[INHERITED] + counts[MISSING]
+        covered = counts[LOGGED] + counts[INHERITED]
+        out[name] = {
+            "entries": len(group),
+            LOGGED: counts[LOGGED],
+            INHERITED: counts[INHERITED],
+            MISSING: counts[MISSING],
+            EXEMPT: counts[EXEMPT],
+            "percent": round(100.0 * covered / counted, 1) if counted else 100.0,
+        }
+    return out
+
+
+def coverage_json(entries: list[Entry]) -> str:
+    data = {
+        "version": __version__,
+        "entries": [e.to_json() for e in entries],
+        "totals": coverage_totals(entries),
+    }
+    return json.dumps(data, indent=2) + "\n"
+
+
+def _status_text(entry: Entry) -> str:
+    if entry.status == INHERITED:
+        return f"inherited (via {entry.via})"
+    if entry.status == EXEMPT and entry.via:
+        return f"exempt ({entry.via})"
+    return entry.status
+
+
+def coverage_markdown(entries: list[Entry], *, show: str = "missing") -> str:
+    totals = coverage_totals(entries)
+    lines = [
+        "### API-usage logging coverage",
+        "",
+        "| subpackage | entry points | logged | inherited | missing | exempt | covered |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, row in totals.items():
+        label = f"**{name}**" if name == "total" else name
+        lines.append(
+            f"| {label} | {row['entries']} | {row[LOGGED]} | {row[INHERITED]} | "
+            f"{row[MISSING]} | {row[EXEMPT]} | {row['percent']:.1f}% |"
+        )
+    shown = [e for e in entries if show == "all" or e.status == MISSING]
+    if shown:
+        lines += ["", "| symbol | kind | status | where |", "|---|---|---|---|"]
+        for e in shown:
+            lines.append(f"| `{e.symbol}` | {e.kind} | {_status_text(e)} | `{e.path}:{e.line}` |")
+    return "\n".join(lines) + "\n"
+
+
+def coverage_table_rows(entries: list[Entry], show: str) -> list[tuple[str, str, str, str]]:
+    return [
+        (e.symbol, e.kind, _status_text(e), f"{e.path}:{e.line}")
+        for e in entries
+        if show == "all" or e.status == MISSING
+    ]
