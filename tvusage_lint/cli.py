@@ -167,19 +167,27 @@ def check(
         strict=strict,
     )
     engine, cache = _engine(settings, paths, no_cache, jobs)
-    result = _run(engine, paths)
-    warnings = list(result.warnings)
     changed: list[str] = []
-    if fix or diff:
-        from tvusage_lint.fixing import apply_fixes
+    if fix and not diff:
+        from tvusage_lint.discovery import UsageError
+        from tvusage_lint.fixing import fix_until_stable
 
-        outcome = apply_fixes(result, unsafe=unsafe_fixes, write=not diff)
-        warnings.extend(outcome.messages)
+        try:
+            result, outcome = fix_until_stable(engine, list(paths), unsafe=unsafe_fixes)
+        except UsageError as exc:
+            raise Failure(str(exc)) from None
         changed = outcome.changed
+        warnings = list(result.warnings) + outcome.messages
+    else:
+        result = _run(engine, paths)
+        warnings = list(result.warnings)
         if diff:
+            from tvusage_lint.fixing import apply_fixes
+
+            outcome = apply_fixes(result, unsafe=unsafe_fixes, write=False)
+            warnings.extend(outcome.messages)
+            changed = outcome.changed
             sys.stdout.write(outcome.diff)
-        elif changed:
-            result = _run(engine, paths)  # report what is left
     warnings.extend(_save_cache(cache, result))
     _warn(warnings)
     findings = result.findings

@@ -13,7 +13,7 @@ import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tvusage_lint.engine import Result
+from tvusage_lint.engine import Engine, Result
 from tvusage_lint.findings import Finding
 from tvusage_lint.fix import FixResult, wanted, write_atomic
 
@@ -99,3 +99,23 @@ def apply_fixes(result: Result, *, unsafe: bool, write: bool) -> Outcome:
                 )
             )
     return outcome
+
+
+ROUNDS = 4
+
+
+def fix_until_stable(engine: Engine, paths: list[str], *, unsafe: bool) -> tuple[Result, Outcome]:
+    """Fix, re-check, fix again while something changes (fixes can enable fixes)."""
+    total = Outcome()
+    result = engine.run(paths)
+    for _ in range(ROUNDS):
+        outcome = apply_fixes(result, unsafe=unsafe, write=True)
+        total.messages.extend(outcome.messages)
+        for path in outcome.changed:
+            if path not in total.changed:
+                total.changed.append(path)
+        if not outcome.changed:
+            break
+        result = engine.run(paths)
+    total.messages = list(dict.fromkeys(total.messages))
+    return result, total

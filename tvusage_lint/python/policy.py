@@ -270,8 +270,8 @@ class Policy:
         entry = self._entry(module, cls, KIND_CLASS, status, via)
         point = EntryPoint(entry, module, cls, ROLE_DATASET, module.scope, root=root)
         point.chain_break, point.chain_at = kind, at
-        if not root and roots:
-            point.root = sorted(roots)[0]
+        if not root:
+            point.root = next((a for a in self.index.ancestors(qualified) if a in roots), "")
         return point
 
     def _module_functions(self, module: Module, policy: ScopePolicy) -> list[EntryPoint]:
