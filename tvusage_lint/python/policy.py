@@ -153,27 +153,29 @@ class Policy:
 
         return any(fnmatch.fnmatchcase(name, p) for p in self.settings.dataset_bases)
 
-    def dataset_chain(self, qualified: str, roots: set[str]) -> tuple[str, str, str]:
-        """(root reached or "", break kind, class where it breaks)."""
+    def dataset_chain(self, qualified: str, roots: set[str]) -> tuple[str, str, str, str]:
+        """(root reached or "", break kind, class where it breaks, the root it should reach)."""
+        target = next((a for a in self.index.ancestors(qualified) if a in roots), "")
+        if not target:
+            return "", BREAK_NO_BASE, qualified, sorted(roots)[0] if len(roots) == 1 else ""
         current = qualified
-        for _ in range(64):
-            if current in roots:
-                return current, "", ""
+        while current != target:
             found = self.index.class_fact(current)
             if found is None:
-                return "", BREAK_NO_BASE, qualified
+                break
             module, cls = found
             if cls.init is not None and not cls.init.calls_super_init:
-                return "", BREAK_NO_SUPER, current
+                return "", BREAK_NO_SUPER, current, target
             parents = [
                 b
                 for b in self.index.bases(module, cls)
-                if self.index.class_fact(b) is not None and self.is_dataset(b)
+                if b == target
+                or (self.index.class_fact(b) is not None and target in self.index.ancestors(b))
             ]
             if not parents:
-                return "", BREAK_NO_BASE, current
+                break
             current = parents[0]
-        return "", BREAK_NO_BASE, qualified
+        return target, "", "", target
 
     # --- the whole project --------------------------------------------------------------
 
@@ -261,17 +263,15 @@ class Policy:
         if self.class_logs(module, cls):
             entry = self._entry(module, cls, KIND_CLASS, LOGGED, "")
             return EntryPoint(entry, module, cls, ROLE_DATASET, module.scope)
-        root, kind, at = self.dataset_chain(qualified, roots)
+        root, kind, at, target = self.dataset_chain(qualified, roots)
         status, via = MISSING, ""
         if root:
             root_status, _ = self.class_status(root, False)
             if root_status == LOGGED and not strict:
                 status, via = INHERITED, root
         entry = self._entry(module, cls, KIND_CLASS, status, via)
-        point = EntryPoint(entry, module, cls, ROLE_DATASET, module.scope, root=root)
+        point = EntryPoint(entry, module, cls, ROLE_DATASET, module.scope, root=target)
         point.chain_break, point.chain_at = kind, at
-        if not root:
-            point.root = next((a for a in self.index.ancestors(qualified) if a in roots), "")
         return point
 
     def _module_functions(self, module: Module, policy: ScopePolicy) -> list[EntryPoint]:

@@ -166,19 +166,25 @@ class Checker:
         scope = point.scope
         if point.role == ROLE_DATASET:
             if point.chain_break and self.settings.enabled("TVU103", scope):
-                root = _short(point.root) if point.root else "the dataset base"
                 where = _short(point.chain_at)
                 if point.chain_break == BREAK_NO_SUPER:
-                    why = f"`{where}.__init__` does not call `super().__init__()`"
+                    root = _short(point.root)
+                    message = (
+                        f"dataset `{fact.name}` does not reach `{root}.__init__`, which logs for "
+                        f"every dataset: `{where}.__init__` does not call `super().__init__()`"
+                    )
+                elif point.root:
+                    root = _short(point.root)
+                    message = (
+                        f"dataset `{fact.name}` does not derive from `{root}`, whose `__init__` "
+                        "logs for every dataset"
+                    )
                 else:
-                    why = f"`{where}` does not derive from `{root}`"
-                yield self._finding(
-                    module,
-                    "TVU103",
-                    f"dataset `{fact.name}` does not reach `{root}.__init__`, "
-                    f"which logs for every dataset: {why}",
-                    **common,
-                )
+                    message = (
+                        f"dataset `{fact.name}` does not derive from the dataset base class, "
+                        "whose `__init__` logs for every dataset"
+                    )
+                yield self._finding(module, "TVU103", message, **common)
             return
         if point.role == ROLE_DATASET_ROOT:
             if self.settings.enabled("TVU104", scope):
