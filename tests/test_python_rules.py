@@ -219,7 +219,7 @@ def test_init_without_super_does_not_inherit(tmp_path: Path) -> None:
     write_tree(
         tmp_path,
         {
-            "torchvision/transforms/transforms.py": f"""
+            "torchvision/transforms/transforms.py": """
                 import torch
                 from ..utils import _log_api_usage_once
 
