@@ -200,13 +200,11 @@ class Checker:
             return
         if point.twin and point.twin_logs:
             code = "TVU105"
-            twin_kind = "class" if point.role == ROLE_FUNCTION else "function"
-            what = (
-                f"`{fact.name}` does not log but its functional twin"
-                if point.role == ROLE_CLASS
-                else f"`{fact.name}` does not log but its twin"
-            )
-            message = f"{what} {twin_kind} `{_short(point.twin)}` does"
+            twin = _short(point.twin)
+            if point.role == ROLE_CLASS:
+                message = f"`{fact.name}` does not log but its functional twin `{twin}` does"
+            else:
+                message = f"`{fact.name}` does not log but its twin class `{twin}` does"
         elif point.role == ROLE_CLASS:
             code = "TVU101"
             assert isinstance(fact, ClassFact)
@@ -359,7 +357,6 @@ class Checker:
         guard_needed = in_function and fn is not None
 
         # TVU205: outdated forms; TVU204: the wrong object.
-        rewrite: Fix | None = None
         if call.form in (F.FORM_STRING, F.FORM_TWO_ARGS, F.FORM_TORCH_C):
             if enabled("TVU205", scope):
                 kind = {
@@ -387,7 +384,6 @@ class Checker:
                         module, call, want, guard_needed and call.guard == F.GUARD_NONE, pos
                     ),
                 )
-            rewrite = None
         if call.form == F.FORM_OTHER:
             if enabled("TVU204", scope):
                 yield self._call_finding(
@@ -399,7 +395,6 @@ class Checker:
                         module, call, want, guard_needed and call.guard == F.GUARD_NONE, pos
                     ),
                 )
-        del rewrite
 
         # TVU203 / TVU208: the TorchScript guard of function-level calls.
         if in_function:
