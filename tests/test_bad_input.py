@@ -103,3 +103,32 @@ def test_deep_nesting_does_not_crash(tmp_path: Path) -> None:
     write_tree(tmp_path, {**GOOD, "torchvision/ops/deep.py": text})
     result = check(tmp_path)
     assert [f.code for f in result.findings] == ["TVU102", "TVU001"]
+
+
+def test_a_crashing_rule_names_itself_and_keeps_other_findings(tmp_path: Path, monkeypatch) -> None:
+    from tvusage_lint.python.rules import Checker
+
+    write_tree(
+        tmp_path,
+        {
+            **GOOD,
+            "torchvision/io/image.py": "import torch\n\ndef read_file(p):\n    _log_api_usage_once(read_file)\n",
+        },
+    )
+    real = Checker.calls
+
+    def calls(self, module):
+        if module.name == "torchvision.io.image":
+            raise RuntimeError("boom")
+        return real(self, module)
+
+    monkeypatch.setattr(Checker, "calls", calls)
+    result = check(tmp_path)
+    assert codes_by_path(result) == [
+        ("TVU001", "torchvision/io/image.py", 1),
+        ("TVU102", "torchvision/ops/boxes.py", 1),
+    ]
+    assert result.findings[0].message.startswith(
+        "internal error in the call rules (TVU201-TVU208) at test_bad_input.py:"
+    )
+    assert result.findings[0].message.endswith("RuntimeError: boom (please report it)")

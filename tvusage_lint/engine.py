@@ -42,7 +42,7 @@ def read_bytes(path: Path) -> tuple[bytes | None, str]:
         return None, f"cannot read: {exc.strerror or exc}"
 
 
-def _crash(path: str, what: str, exc: BaseException) -> Finding:
+def crash_finding(path: str, what: str, exc: BaseException) -> Finding:
     where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
     at = f" at {Path(where.filename).name}:{where.lineno}" if where else ""
     return Finding(
@@ -110,7 +110,7 @@ class Engine:
             per_file = Checker(index, settings, points).run()
         except Exception as exc:  # noqa: BLE001 - one crash must not lose the run
             first = next((m.display for m in index.modules.values() if m.report), "<project>")
-            per_file.setdefault(first, []).append(_crash(first, "the Python rules", exc))
+            per_file.setdefault(first, []).append(crash_finding(first, "the Python rules", exc))
         for module in index.modules.values():
             if module.report:
                 suppressions[module.display] = module.facts.suppressions
@@ -148,7 +148,7 @@ class Engine:
                     settings=self.settings,
                 )
             except Exception as exc:  # noqa: BLE001
-                bucket.append(_crash(source.display, "the C++ rules", exc))
+                bucket.append(crash_finding(source.display, "the C++ rules", exc))
                 continue
             bucket.extend(findings)
             result.entries.extend(entries)

@@ -6,7 +6,7 @@ writes; fixes are described (``Fix``) and carried out by ``tvusage_lint.fix``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from tvusage_lint.config import Settings
 from tvusage_lint.entries import MISSING
@@ -40,11 +40,17 @@ class Checker:
         self.points = points
 
     def run(self) -> dict[str, list[Finding]]:
+        """Findings per displayed path; a crash in one rule costs only that rule's findings."""
         out: dict[str, list[Finding]] = {}
         for point in self.points:
             if point.module.report:
-                for finding in self.missing(point):
-                    out.setdefault(point.module.display, []).append(finding)
+                bucket = out.setdefault(point.module.display, [])
+                _guarded(
+                    bucket,
+                    point.module.display,
+                    "the entry-point rules (TVU101-TVU105)",
+                    lambda point=point: list(self.missing(point)),
+                )
         for module in self.index.modules.values():
             if not module.report:
                 continue
@@ -52,7 +58,12 @@ class Checker:
             if module.facts.error:
                 bucket.append(self.parse_error(module))
                 continue
-            bucket.extend(self.calls(module))
+            _guarded(
+                bucket,
+                module.display,
+                "the call rules (TVU201-TVU208)",
+                lambda module=module: list(self.calls(module)),
+            )
         return out
 
     # --- TVU001 -------------------------------------------------------------------------
@@ -506,6 +517,17 @@ class Checker:
             target=fn.qualname,
             params=(*pos, ("style", style)),
         )
+
+
+def _guarded(
+    bucket: list[Finding], path: str, what: str, rule: Callable[[], list[Finding]]
+) -> None:
+    try:
+        bucket.extend(rule())
+    except Exception as exc:  # noqa: BLE001 - report the crash, keep the other findings
+        from tvusage_lint.engine import crash_finding
+
+        bucket.append(crash_finding(path, what, exc))
 
 
 def _acceptable(index: int, expected: int, fn: FunctionFact) -> bool:
