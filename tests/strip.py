@@ -1,0 +1,69 @@
+"""Take every usage-logging call out of Python source (for strip-and-restore tests).
+
+Removes each logging statement (with the TorchScript guard ``if`` wrapping
+it) and the helper's import, then puts ``pass`` into any block left empty.
+Also used by benchmarks/strip_restore.py on a whole torchvision tree.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from tvusage_lint.index import Index
+from tvusage_lint.python.facts import FORM_OBJECT, HELPER, extract
+
+
+def strip_logging(text: str) -> str:
+    facts = extract(text.encode())
+    if facts.error:
+        return text
+    lines = text.splitlines(keepends=True)
+    drop: set[int] = set()  # 0-based line numbers
+    for call in facts.log_calls:
+        span = call.stmt_span
+        drop.update(range(span.line - 1, span.end_line))
+    tree = ast.parse(text)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and any(a.name == HELPER for a in node.names):
+            if len(node.names) == 1:
+                drop.update(range(node.lineno - 1, node.end_lineno or node.lineno))
+            else:
+                for i in range(node.lineno - 1, node.end_lineno or node.lineno):
+                    lines[i] = re.sub(rf"\s*\b{HELPER}\b\s*,?", "", lines[i], count=1)
+                    lines[i] = lines[i].replace(", )", ")").replace(",)", ")")
+                    lines[i] = (
+                        re.sub(r",(\s*)$", r"\1", lines[i]) if "(" not in lines[i] else lines[i]
+                    )
+    kept = [line for i, line in enumerate(lines) if i not in drop]
+    out = "".join(kept)
+    for _ in range(20):
+        try:
+            ast.parse(out)
+            return out
+        except IndentationError as exc:  # a block left empty: "... on line N"
+            found = re.search(r"on line (\d+)", exc.msg or "")
+            if not found:
+                raise
+            kept = out.splitlines(keepends=True)
+            first = head = int(found.group(1)) - 1
+            while not kept[head].rstrip().endswith(":"):
+                head += 1  # a header over several lines
+            indent = re.match(r"\s*", kept[first]).group(0) + "    "
+            kept.insert(head + 1, f"{indent}pass\n")
+            out = "".join(kept)
+    return out
+
+
+def logged_events(index: Index) -> set[str]:
+    """The events a tree logs: ``module.Class`` for ``self`` in a method, ``module.fn`` for names."""
+    out: set[str] = set()
+    for module in index.modules.values():
+        for call in module.facts.log_calls:
+            if call.form != FORM_OBJECT:
+                out.add(f"{call.form}:{call.arg}")
+            elif call.arg == "self" and call.owner_class:
+                out.add(f"{module.name}.{call.owner_class}")
+            else:
+                out.add(f"{module.name}.{call.arg}")
+    return out
