@@ -47,7 +47,8 @@ def _settings(paths: tuple[str, ...], config: str | None, **cli: object):
         raise Failure(str(exc)) from None
 
 
-def _engine(settings, paths: tuple[str, ...], no_cache: bool, jobs: int):
+def _engine(settings, paths: tuple[str, ...], no_cache: bool, jobs: int, *, bar: bool = False):
+    """``bar``: the output is for people, so a progress bar may show on a terminal's stderr."""
     from tvusage_lint.engine import Engine
 
     cache = None
@@ -55,7 +56,12 @@ def _engine(settings, paths: tuple[str, ...], no_cache: bool, jobs: int):
         from tvusage_lint.cache import Cache, project_root
 
         cache = Cache(project_root(Path(paths[0]) if paths else Path.cwd()))
-    return Engine(settings, cache=cache, jobs=jobs), cache
+    progress = None
+    if bar:
+        from tvusage_lint.progress import for_terminal
+
+        progress = for_terminal(sys.stderr)
+    return Engine(settings, cache=cache, jobs=jobs, progress=progress), cache
 
 
 def _run(engine, paths: tuple[str, ...]):
@@ -166,7 +172,7 @@ def check(
         ignore=_codes(ignore),
         strict=strict,
     )
-    engine, cache = _engine(settings, paths, no_cache, jobs)
+    engine, cache = _engine(settings, paths, no_cache, jobs, bar=fmt == "text")
     changed: list[str] = []
     if fix and not diff:
         from tvusage_lint.discovery import UsageError
@@ -299,7 +305,7 @@ def coverage(
     from tvusage_lint import report
 
     settings = _settings(paths, config, strict=strict)
-    engine, cache = _engine(settings, paths, no_cache, jobs)
+    engine, cache = _engine(settings, paths, no_cache, jobs, bar=fmt == "table")
     result = _run(engine, paths)
     _warn(result.warnings + _save_cache(cache, result))
     entries = result.entries

@@ -7,6 +7,7 @@ one file is turned into a finding naming it; the other findings survive.
 from __future__ import annotations
 
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,22 +56,34 @@ def crash_finding(path: str, what: str, exc: BaseException) -> Finding:
 
 
 class Engine:
-    def __init__(self, settings: Settings, *, cache: object | None = None, jobs: int = 1) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        cache: object | None = None,
+        jobs: int = 1,
+        progress: Callable[[str, int, int], None] | None = None,
+    ) -> None:
         self.settings = settings
         self.cache = cache  # a tvusage_lint.cache.Cache, or None
         self.jobs = jobs
+        self.progress = progress  # (kind, done, total) while parsing; see tvusage_lint.progress
 
     # --- facts ----------------------------------------------------------------------------
 
     def python_facts(self, files: list[SourceFile]) -> list[pyfacts.PyFacts]:
         from tvusage_lint import parallel
 
-        return parallel.facts_for(files, "py", cache=self.cache, jobs=self.jobs)
+        return parallel.facts_for(
+            files, "py", cache=self.cache, jobs=self.jobs, progress=self.progress
+        )
 
     def cpp_facts(self, files: list[SourceFile]) -> list[object]:
         from tvusage_lint import parallel
 
-        return parallel.facts_for(files, "cpp", cache=self.cache, jobs=self.jobs)
+        return parallel.facts_for(
+            files, "cpp", cache=self.cache, jobs=self.jobs, progress=self.progress
+        )
 
     # --- a run ------------------------------------------------------------------------------
 

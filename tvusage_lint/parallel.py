@@ -4,13 +4,16 @@ in worker processes when ``--jobs`` asks for more than one and enough files are 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 from tvusage_lint.cache import Cache, content_key
 from tvusage_lint.discovery import SourceFile
 
 _MIN_PER_JOB = 24  # below this, starting workers costs more than it saves
+_CHUNKS_PER_JOB = 8  # with a progress bar: smaller chunks, so it moves while workers run
+
+Progress = Callable[[str, int, int], None]  # (kind, done, total) of the files being parsed
 
 
 def _extract(kind: str, data: bytes | None, error: str, name: str) -> object:
@@ -30,7 +33,12 @@ def _extract_many(kind: str, items: Sequence[tuple[bytes | None, str, str]]) -> 
 
 
 def facts_for(
-    files: Sequence[SourceFile], kind: str, *, cache: Cache | None, jobs: int
+    files: Sequence[SourceFile],
+    kind: str,
+    *,
+    cache: Cache | None,
+    jobs: int,
+    progress: Progress | None = None,
 ) -> list[object]:
     from tvusage_lint.engine import read_bytes
 
@@ -48,15 +56,28 @@ def facts_for(
         return out
     items = [(data, error, files[i].path.name) for i, _, data, error in todo]
     workers = min(jobs, len(todo) // _MIN_PER_JOB)
-    if workers > 1:
-        chunks = [items[w::workers] for w in range(workers)]
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            parts = list(pool.map(_extract_many, [kind] * workers, chunks))
-        results: list[object] = [None] * len(items)
-        for w, part in enumerate(parts):
-            results[w::workers] = part
-    else:
-        results = _extract_many(kind, items)
+    try:
+        if workers > 1:
+            n = workers if progress is None else min(len(items), workers * _CHUNKS_PER_JOB)
+            chunks = [items[c::n] for c in range(n)]
+            results: list[object] = [None] * len(items)
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                done = 0
+                for c, part in enumerate(pool.map(_extract_many, [kind] * n, chunks)):
+                    results[c::n] = part
+                    done += len(part)
+                    if progress is not None:
+                        progress(kind, done, len(items))
+        elif progress is None:
+            results = _extract_many(kind, items)
+        else:
+            results = []
+            for data, error, name in items:
+                results.append(_extract(kind, data, error, name))
+                progress(kind, len(results), len(items))
+    finally:
+        if progress is not None:  # the batch is over, also when interrupted: the bar goes away
+            progress(kind, len(items), len(items))
     for (i, key, _, _), value in zip(todo, results):
         out[i] = value
         if cache is not None and key:
