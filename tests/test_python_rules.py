@@ -601,3 +601,52 @@ def test_missing_statuses_listed(tmp_path: Path) -> None:
     result = check(tmp_path)
     assert statuses(result)["torchvision.io.image.read_file"] == (MISSING, "")
     assert statuses(result)["torchvision.io.image.read_file"][0] != LOGGED
+
+
+def test_subclass_of_a_missing_base_waits_for_the_base(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "torchvision/transforms/transforms.py": """
+                import torch
+
+                class RandomResizedCrop(torch.nn.Module):
+                    def __init__(self):
+                        super().__init__()
+
+                class RandomSizedCrop(RandomResizedCrop):
+                    pass
+
+                class Detached(RandomResizedCrop):
+                    def __init__(self):
+                        self.x = 1
+            """
+        },
+    )
+    result = check(tmp_path)
+    assert brief(result.findings) == [
+        ("TVU101", 3, "torchvision.transforms.transforms.RandomResizedCrop"),
+        ("TVU101", 10, "torchvision.transforms.transforms.Detached"),
+    ]
+    assert statuses(result)["torchvision.transforms.transforms.RandomSizedCrop"] == (MISSING, "")
+    strict = check(tmp_path, strict=True)
+    assert [f.line for f in strict.findings] == [3, 7, 10]
+
+
+def test_logging_dataset_base_without_subclasses_is_the_base(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "torchvision/datasets/vision.py": """
+                import torch.utils.data as data
+                from ..utils import _log_api_usage_once
+
+                class VisionDataset(data.Dataset):
+                    def __init__(self, root):
+                        _log_api_usage_once(self)
+            """
+        },
+    )
+    result = check(tmp_path)
+    assert result.findings == []
+    assert statuses(result)["torchvision.datasets.vision.VisionDataset"] == (LOGGED, "")

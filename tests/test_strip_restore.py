@@ -53,7 +53,9 @@ def test_strip_and_restore(source: str, tmp_path: Path) -> None:
         (tree / "torchvision/io/_generated.py").unlink()
     else:
         shutil.copytree(DATA, tree)
-        write_tree(tree, {})  # package __init__ files and the helper module
+        for folder in [tree / "torchvision", *(tree / "torchvision").rglob("*/")]:
+            (folder / "__init__.py").touch()
+        write_tree(tree, {})  # the helper module
     before = check(tree)
     fix(tree)  # first make the tree policy-clean, then strip and restore it
     clean = check(tree)

@@ -46,6 +46,7 @@ class EntryPoint:
     chain_break: str = ""  # for datasets: BREAK_* and where (``Class``)
     chain_at: str = ""
     root: str = ""  # for datasets: the root class they must reach
+    pending: str = ""  # a missing ancestor entry point whose fix will cover this class
 
 
 def _event(module: Module, name: str) -> str:
@@ -131,14 +132,17 @@ class Policy:
         return self.index.derives(qualified, self.settings.dataset_bases)
 
     def dataset_roots(self, scope: str) -> set[str]:
-        """Dataset classes that derive directly from an external dataset base and are subclassed."""
+        """Dataset bases: classes deriving directly from an external dataset base that
+        other project classes derive from, or whose ``__init__`` logs."""
         roots: set[str] = set()
         for module in self.index.modules.values():
             if module.scope != scope:
                 continue
             for cls in module.facts.classes:
                 qualified = _event(module, cls.name)
-                if cls.nested or qualified not in self.index.subclassed:
+                if cls.nested:
+                    continue
+                if qualified not in self.index.subclassed and not self.class_logs(module, cls):
                     continue
                 bases = self.index.bases(module, cls)
                 if any(
@@ -194,6 +198,7 @@ class Policy:
             out.extend(self._module_functions(module, policy))
         self._mark_kernels(out)
         self._pair_twins(out)
+        self._mark_pending(out)
         for point in out:
             if point.entry.status != EXEMPT and self.settings.is_exempt(point.entry.symbol):
                 point.entry = _with(point.entry, status=EXEMPT, via="configured exempt")
@@ -329,6 +334,34 @@ class Policy:
                 point.entry = _with(point.entry, status=EXEMPT, via=f"kernel of {target}")
                 point.role = ROLE_EXEMPT
 
+    def _mark_pending(self, points: list[EntryPoint]) -> None:
+        """A missing class whose chain reaches a missing class entry point is covered
+        once that ancestor logs: report (and fix) the ancestor only."""
+        missing = {
+            p.entry.symbol for p in points if p.role == ROLE_CLASS and p.entry.status == MISSING
+        }
+        if self.settings.strict:
+            return
+        for point in points:
+            if point.role != ROLE_CLASS or point.entry.status != MISSING:
+                continue
+            if self.settings.strict_for(point.scope):
+                continue
+            current = point.entry.symbol
+            seen = {current}
+            while _chain_intact(self.index, current):
+                found = self.index.class_fact(current)
+                assert found is not None
+                module, cls = found
+                parents = [b for b in self.index.bases(module, cls) if self.index.class_fact(b)]
+                if not parents or parents[0] in seen:
+                    break
+                current = parents[0]
+                seen.add(current)
+                if current in missing:
+                    point.pending = current
+                    break
+
     def _pair_twins(self, points: list[EntryPoint]) -> None:
         by_module: dict[str, dict[str, list[EntryPoint]]] = {}
         for point in points:
@@ -347,6 +380,11 @@ class Policy:
                 cls.twin, fn.twin = fn.entry.symbol, cls.entry.symbol
                 cls.twin_logs = fn.entry.status in (LOGGED, INHERITED)
                 fn.twin_logs = cls.entry.status in (LOGGED, INHERITED)
+
+
+def _chain_intact(index: Index, qualified: str) -> bool:
+    found = index.class_fact(qualified)
+    return found is not None and (found[1].init is None or found[1].init.calls_super_init)
 
 
 def _with(entry: Entry, **changes: str) -> Entry:
