@@ -16,6 +16,7 @@ This module is imported only when fixing, so it may import libcst at the top.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -49,7 +50,7 @@ def fix_text(text: str, findings: list[Finding], *, unsafe: bool, module_name: s
     applied, skipped = planner.run(chosen)
     if not applied:
         return FixResult(text, [], skipped)
-    new = module.visit(_Apply(planner.plan)).code
+    new = module.visit(_Apply(planner.plan, module_name)).code
     if new == text:
         return FixResult(text, applied, skipped)
     reason = check(text, new)
@@ -537,18 +538,27 @@ class _Planner:
         applied: list[Finding] = []
         skipped: list[tuple[Finding, str]] = []
         # Inserts last: a rewrite or move planned in the same def already logs there.
-        ordered = sorted(findings, key=lambda f: f.fix is not None and f.fix.action == "insert-log")
-        for finding in ordered:
-            fix = finding.fix
+        order = sorted(
+            range(len(findings)),
+            key=lambda i: findings[i].fix is not None and findings[i].fix.action == "insert-log",
+        )
+        outcome: dict[int, str] = {}
+        for i in order:
+            fix = findings[i].fix
             assert fix is not None
             if fix.action not in ACTIONS:
-                skipped.append((finding, f"unknown fix action `{fix.action}`"))
+                outcome[i] = f"unknown fix action `{fix.action}`"
                 continue
             handler = getattr(self, "_" + fix.action.replace("-", "_"))
             try:
-                handler(finding)
+                handler(findings[i])
             except _Skip as why:
-                skipped.append((finding, str(why)))
+                outcome[i] = str(why)
+            else:
+                outcome[i] = ""
+        for i, finding in enumerate(findings):
+            if outcome[i]:
+                skipped.append((finding, outcome[i]))
             else:
                 applied.append(finding)
         return applied, skipped
@@ -596,12 +606,14 @@ class _Planner:
             return col
         return len(text.encode("utf-8")[:col].decode("utf-8", errors="ignore"))
 
-    def _style(self, finding: Finding, fn: cst.FunctionDef) -> str:
+    def _style(
+        self, finding: Finding, fn: cst.FunctionDef, moving: cst.CSTNode | None = None
+    ) -> str:
         style = self._param(finding, "style")
         if style not in STYLES:
             raise _Skip(f"unknown style `{style}`")
         if style == "after-early-return":
-            body = fn.body.body
+            body = [stmt for stmt in fn.body.body if stmt is not moving]
             start = _body_start(body)
             if not (start < len(body) and is_early_return(body[start])):
                 raise _Skip(
@@ -692,7 +704,7 @@ class _Planner:
             raise _Skip("the call is not in an indented block")
         if holder is not fn.body and len(holder.body) == 1:
             raise _Skip("moving the call would leave an empty block")
-        style = self._style(finding, fn)
+        style = self._style(finding, fn, moving=unit)
         planned = self.plan.def_moves.get(fn)
         if planned is not None:
             if planned[0] is unit and planned[1] == style:
@@ -726,9 +738,10 @@ class _Planner:
 
 
 class _Apply(cst.CSTTransformer):
-    def __init__(self, plan: _Plan) -> None:
+    def __init__(self, plan: _Plan, module_name: str) -> None:
         super().__init__()
         self.plan = plan
+        self.top = module_name.split(".")[0]
         self.moved: dict[cst.FunctionDef, cst.BaseStatement] = {}  # def → its updated unit
         self.removing: set[cst.CSTNode] = set()
 
@@ -849,33 +862,77 @@ class _Apply(cst.CSTTransformer):
         if not plan.imports and not plan.need_torch:
             return updated_node
         body = list(updated_node.body)
-        new: list[cst.SimpleStatementLine] = []
-        if plan.need_torch:
-            new.append(
-                cst.SimpleStatementLine(
-                    body=[cst.Import(names=[cst.ImportAlias(cst.Name("torch"))])]
-                )
-            )
         if plan.imports:
             source = plan.imports[0]
             merged = _merge_into(body, source)
-            if merged is None:
-                new.append(_import_line(source))
-            else:
+            if merged is not None:
                 body = merged
-        if new:
-            start = _body_start(body)
-            last = None
-            for i, stmt in enumerate(body):
-                if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
-                    break
-                if _is_import_line(stmt):
-                    last = i
-            at = last + 1 if last is not None else start
-            if last is None and start == 1:
-                new[0] = new[0].with_changes(leading_lines=[_BLANK])
-            body[at:at] = new
+            else:
+                group = _FIRST_PARTY if source.startswith(".") else _group_of(source, self.top)
+                body = _place(body, _import_line(source), group, self.top)
+        if plan.need_torch:
+            torch_line = cst.SimpleStatementLine(
+                body=[cst.Import(names=[cst.ImportAlias(cst.Name("torch"))])]
+            )
+            body = _place(body, torch_line, _group_of("torch", self.top), self.top)
         return updated_node.with_changes(body=body)
+
+
+_FUTURE, _STDLIB, _THIRD_PARTY, _FIRST_PARTY = range(4)
+
+
+def _group_of(module: str, top: str) -> int:
+    """The import block a module belongs to (isort's sections)."""
+    head = module.split(".")[0]
+    if head == "__future__":
+        return _FUTURE
+    if head == top:
+        return _FIRST_PARTY
+    if head in sys.stdlib_module_names:
+        return _STDLIB
+    return _THIRD_PARTY
+
+
+def _line_group(stmt: cst.SimpleStatementLine, top: str) -> int:
+    node = stmt.body[0]
+    if isinstance(node, cst.ImportFrom):
+        if node.relative:
+            return _FIRST_PARTY
+        return _group_of(_dotted(node.module), top)
+    assert isinstance(node, cst.Import)
+    return _group_of(_dotted(node.names[0].name), top)
+
+
+def _place(
+    body: list[cst.BaseStatement], line: cst.SimpleStatementLine, group: int, top: str
+) -> list[cst.BaseStatement]:
+    """``body`` with the import ``line`` at the end of its block of the leading imports."""
+    imports: list[tuple[int, int]] = []  # (index, group) of the imports above the first def
+    for i, stmt in enumerate(body):
+        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            break
+        if isinstance(stmt, cst.SimpleStatementLine) and _is_import_line(stmt):
+            imports.append((i, _line_group(stmt, top)))
+    out = list(body)
+    before = [(i, g) for i, g in imports if g <= group]
+    if before:
+        at, previous = before[-1]
+        blank = previous != group
+        out.insert(at + 1, line.with_changes(leading_lines=[_BLANK] if blank else ()))
+        return out
+    if imports:  # every import belongs after this one: go first, keep their comments above
+        at = imports[0][0]
+        first = out[at]
+        out[at] = first.with_changes(leading_lines=[_BLANK])
+        out.insert(at, line.with_changes(leading_lines=first.leading_lines))
+        return out
+    at = _body_start(out)
+    out.insert(at, line.with_changes(leading_lines=[_BLANK] if at else ()))
+    if at + 1 < len(out) and not out[at + 1].leading_lines:
+        following = out[at + 1]
+        blanks = 2 if isinstance(following, (cst.FunctionDef, cst.ClassDef)) else 1
+        out[at + 1] = following.with_changes(leading_lines=[_BLANK] * blanks)
+    return out
 
 
 def _anchor(body: list[cst.BaseStatement], style: str) -> int:
