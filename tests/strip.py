@@ -26,15 +26,15 @@ def strip_logging(text: str) -> str:
     tree = ast.parse(text)
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and any(a.name == HELPER for a in node.names):
-            if len(node.names) == 1:
-                drop.update(range(node.lineno - 1, node.end_lineno or node.lineno))
-            else:
-                for i in range(node.lineno - 1, node.end_lineno or node.lineno):
-                    lines[i] = re.sub(rf"\s*\b{HELPER}\b\s*,?", "", lines[i], count=1)
-                    lines[i] = lines[i].replace(", )", ")").replace(",)", ")")
-                    lines[i] = (
-                        re.sub(r",(\s*)$", r"\1", lines[i]) if "(" not in lines[i] else lines[i]
-                    )
+            first, last = node.lineno - 1, (node.end_lineno or node.lineno) - 1
+            drop.update(range(first, last + 1))
+            others = [a for a in node.names if a.name != HELPER]
+            if others:
+                names = ", ".join(f"{a.name} as {a.asname}" if a.asname else a.name for a in others)
+                indent = re.match(r"\s*", lines[first]).group(0)
+                source = "." * node.level + (node.module or "")
+                lines[last] = f"{indent}from {source} import {names}\n"
+                drop.discard(last)
     kept = [line for i, line in enumerate(lines) if i not in drop]
     out = "".join(kept)
     for _ in range(20):

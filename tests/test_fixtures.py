@@ -71,7 +71,7 @@ EXPECTED = [
         "torchvision.transforms.v2.functional._geometry.crop",
     ),
     ("TVU102", "torchvision/utils.py", 16, "torchvision.utils.save_image"),
-    ("TVU208", "torchvision/utils.py", 26, "torchvision.utils.draw_keypoints"),
+    ("TVU208", "torchvision/utils.py", 25, "torchvision.utils.draw_keypoints"),
 ]
 
 

@@ -338,7 +338,7 @@ def test_guard_forms(tmp_path: Path) -> None:
     assert brief(check(tmp_path).findings) == [("TVU203", 28, "torchvision.utils.e")]
     assert brief(check(tmp_path, extend=("TVU208",)).findings) == [
         ("TVU208", 19, "torchvision.utils.c"),
-        ("TVU208", 24, "torchvision.utils.d"),
+        ("TVU208", 23, "torchvision.utils.d"),
         ("TVU203", 28, "torchvision.utils.e"),
     ]
 
@@ -440,6 +440,7 @@ def test_misplaced_calls(tmp_path: Path) -> None:
     )
     assert brief(check(tmp_path).findings) == [
         ("TVU207", 9, "torchvision.io.video.read_video.<locals>.inner"),
+        ("TVU102", 13, "torchvision.io.video.write_video"),
         ("TVU207", 15, "torchvision.io.video.write_video"),
         ("TVU207", 20, "torchvision.io.video.VideoReader"),
     ]
@@ -650,3 +651,134 @@ def test_logging_dataset_base_without_subclasses_is_the_base(tmp_path: Path) -> 
     result = check(tmp_path)
     assert result.findings == []
     assert statuses(result)["torchvision.datasets.vision.VisionDataset"] == (LOGGED, "")
+
+
+def test_class_returned_by_a_builder_is_api_even_if_not_in_all(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "torchvision/models/detection/ssd.py": """
+                from torch import nn
+                __all__ = ["ssd300_vgg16"]
+
+                class SSD(nn.Module):
+                    def __init__(self):
+                        super().__init__()
+
+                def ssd300_vgg16():
+                    model = SSD()
+                    return model
+            """
+        },
+    )
+    assert brief(check(tmp_path).findings) == [
+        ("TVU101", 4, "torchvision.models.detection.ssd.SSD")
+    ]
+
+
+def test_a_kernel_wrapper_calling_another_modules_function_does_not_exempt_it(
+    tmp_path: Path,
+) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "torchvision/io/image.py": "def decode_jpeg(x):\n    return x\n",
+            "torchvision/transforms/v2/functional/__init__.py": "from ._augment import jpeg\n",
+            "torchvision/transforms/v2/functional/_augment.py": """
+                import torch
+                from torchvision.io.image import decode_jpeg
+                from torchvision.utils import _log_api_usage_once
+                from ._utils import _register_kernel_internal
+
+                def jpeg(image, quality):
+                    if torch.jit.is_scripting():
+                        return image
+
+                    _log_api_usage_once(jpeg)
+                    return image
+
+                @_register_kernel_internal(jpeg, torch.Tensor)
+                def _jpeg_image(image, quality):
+                    return decode_jpeg(image)
+            """,
+            "torchvision/transforms/v2/functional/_utils.py": "def _register_kernel_internal(f, t):\n    return f\n",
+        },
+    )
+    assert brief(check(tmp_path).findings) == [("TVU102", 1, "torchvision.io.image.decode_jpeg")]
+
+
+def test_suppression_of_a_switched_off_code_is_not_unused(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "torchvision/utils.py": """
+                import torch
+
+                def _log_api_usage_once(obj):
+                    pass
+
+                def make_grid(x):
+                    if not torch.jit.is_scripting():  # tvusage: ignore[TVU208]
+                        _log_api_usage_once(make_grid)
+                    return x
+
+                def save_image(x):  # tvusage: ignore[TVU999]
+                    if not torch.jit.is_scripting():
+                        _log_api_usage_once(save_image)
+                    return x
+            """
+        },
+    )
+    assert [(f.code, f.line, f.message) for f in check(tmp_path).findings] == [
+        ("TVU900", 11, "suppression names unknown rule code TVU999")
+    ]
+    assert [(f.code, f.line) for f in check(tmp_path, extend=("TVU208",)).findings] == [
+        ("TVU900", 11),
+        ("TVU208", 12),
+    ]
+
+
+def test_strict_datasets_agree_in_check_and_coverage(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "torchvision/datasets/vision.py": """
+                import torch.utils.data as data
+                from ..utils import _log_api_usage_once
+
+                class VisionDataset(data.Dataset):
+                    def __init__(self, root):
+                        _log_api_usage_once(self)
+            """,
+            "torchvision/datasets/mnist.py": """
+                from .vision import VisionDataset
+
+                class MNIST(VisionDataset):
+                    def __init__(self, root):
+                        super().__init__(root)
+            """,
+        },
+    )
+    assert check(tmp_path).findings == []
+    strict = check(tmp_path, strict=True)
+    assert brief(strict.findings) == [("TVU101", 3, "torchvision.datasets.mnist.MNIST")]
+    assert statuses(strict)["torchvision.datasets.mnist.MNIST"] == (MISSING, "")
+
+
+def test_self_logged_in_a_function_does_not_count(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "torchvision/ops/boxes.py": """
+                from ..utils import _log_api_usage_once
+
+                def nms(boxes):
+                    _log_api_usage_once(self)
+                    return boxes
+            """
+        },
+    )
+    assert brief(check(tmp_path).findings) == [
+        ("TVU102", 3, "torchvision.ops.boxes.nms"),
+        ("TVU207", 4, "torchvision.ops.boxes.nms"),
+    ]

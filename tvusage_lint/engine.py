@@ -131,7 +131,9 @@ class Engine:
             self._cpp(found.cpp, result, per_file, suppressions)
         report_unused = settings.enabled("TVU900")
         for path, findings in per_file.items():
-            kept = apply_suppressions(findings, suppressions.get(path, ()), path, report_unused)
+            kept = apply_suppressions(
+                findings, suppressions.get(path, ()), path, report_unused, settings.select
+            )
             result.findings.extend(
                 f for f in kept if f.code in settings.select or f.code == "TVU001"
             )

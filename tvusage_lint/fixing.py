@@ -60,7 +60,9 @@ def apply_fixes(result: Result, *, unsafe: bool, write: bool) -> Outcome:
         if finding.code == "TVU001":
             broken.add(finding.path)
         elif wanted(finding, unsafe):
-            by_file.setdefault(finding.path, []).append(finding)
+            assert finding.fix is not None
+            target = finding.fix.param("file") or finding.path  # a fix may live in a base's file
+            by_file.setdefault(target, []).append(finding)
     for display, findings in sorted(by_file.items()):
         if display in broken:
             outcome.messages.append(

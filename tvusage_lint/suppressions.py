@@ -54,9 +54,19 @@ def scan_cpp(text: str) -> Suppressions:
 
 
 def apply(
-    findings: list[Finding], suppressions: Suppressions, path: str, report_unused: bool
+    findings: list[Finding],
+    suppressions: Suppressions,
+    path: str,
+    report_unused: bool,
+    enabled: frozenset[str] | set[str] | None = None,
 ) -> list[Finding]:
-    """Drop suppressed findings; add TVU900 for suppressions that matched nothing."""
+    """Drop suppressed findings; add TVU900 for suppressions that matched nothing.
+
+    A code that is switched off in this run is never reported as unused: another
+    configuration (CI with ``--extend-select``) may need the suppression.
+    """
+    from tvusage_lint.codes import RULES
+
     if not suppressions:
         return findings
     by_line: dict[int, tuple[str, ...]] = dict(suppressions)
@@ -79,12 +89,18 @@ def apply(
             if not codes and not used[line]:
                 kept.append(_unused(path, line, "suppression comment suppresses nothing"))
             for code in codes:
-                if code not in used[line]:
-                    kept.append(_unused(path, line, f"suppression of {code} suppresses nothing"))
+                if code not in RULES:
+                    kept.append(
+                        _unused(path, line, f"suppression names unknown rule code {code}", code)
+                    )
+                elif code not in used[line] and (enabled is None or code in enabled):
+                    kept.append(
+                        _unused(path, line, f"suppression of {code} suppresses nothing", code)
+                    )
     return kept
 
 
-def _unused(path: str, line: int, message: str) -> Finding:
+def _unused(path: str, line: int, message: str, code: str = "") -> Finding:
     return Finding(
         path=path,
         line=line,
@@ -95,7 +111,7 @@ def _unused(path: str, line: int, message: str) -> Finding:
             title="Remove the unused suppression",
             applicability=Applicability.SAFE,
             action="remove-suppression",
-            params=(("line", str(line)),),
+            params=(("line", str(line)), ("codes", code)),
         ),
         def_line=0,
     )

@@ -20,7 +20,7 @@ from tvusage_lint.entries import (
     Entry,
 )
 from tvusage_lint.index import Index, Module
-from tvusage_lint.python.facts import ClassFact, FunctionFact
+from tvusage_lint.python.facts import FORM_OBJECT, ClassFact, FunctionFact
 
 # Roles an entry point plays; the rules pick their code from it.
 ROLE_CLASS = "class"
@@ -65,7 +65,12 @@ class Policy:
     # --- coverage of one definition -------------------------------------------------
 
     def function_logs(self, module: Module, fn: FunctionFact) -> bool:
-        return bool(module.log_calls_by_owner.get(fn.qualname))
+        """Any logging call counts (its form is another rule's business), except
+        ``self``, which a function cannot log (TVU207)."""
+        return any(
+            not (call.form == FORM_OBJECT and call.arg == "self")
+            for call in module.log_calls_by_owner.get(fn.qualname, ())
+        )
 
     def class_logs(self, module: Module, cls: ClassFact) -> bool:
         return cls.init is not None and bool(module.log_calls_by_owner.get(cls.init.qualname))
@@ -235,8 +240,13 @@ class Policy:
                 if point is not None:
                     out.append(point)
                 continue
-            if not self.index.is_public(module, cls.name):
-                continue
+            built = policy.classes == "main-modules" and qualified in self.built_classes(
+                module.scope
+            )
+            if not self.index.is_public(module, cls.name) and not (
+                built and not cls.name.startswith("_")
+            ):
+                continue  # a class a public builder returns is API even if unlisted
             if self.index.derives(qualified, self.settings.non_api_bases):
                 if policy.classes == "main-modules":
                     entry = self._entry(module, cls, KIND_CLASS, EXEMPT, "enum or non-API class")
@@ -248,7 +258,7 @@ class Policy:
                 continue
             if policy.classes == "main-modules":
                 listed = module.facts.all_names is not None and cls.name in module.facts.all_names
-                if not listed and qualified not in self.built_classes(module.scope):
+                if not listed and not built:
                     continue  # a submodule: not an entry point
             status, via = self.class_status(qualified, strict)
             entry = self._entry(module, cls, KIND_CLASS, status, via)
@@ -320,8 +330,12 @@ class Policy:
                     if target not in dispatchers:
                         continue
                     kernels.setdefault(_event(module, fn.name), target)
-                    for called in fn.calls:
-                        kernels.setdefault(self.index.resolve(module, called), target)
+                    if not fn.name.startswith("_"):
+                        continue
+                    for called in fn.calls:  # a private wrapper around a kernel beside it
+                        kernel = self.index.resolve(module, called)
+                        if kernel.rpartition(".")[0] == module.name:
+                            kernels.setdefault(kernel, target)
             for _, first, kernel in module.facts.registrations:
                 target = self.index.resolve(module, first)
                 if target in dispatchers:

@@ -102,24 +102,33 @@ class Checker:
         return "." * level + ".".join(theirs[common:])
 
     def _relative_style(self, module: Module) -> bool:
-        """How siblings import the helper; else how this file imports project modules."""
-        votes = {True: 0, False: 0}
-        package = module.package
-        for other in self.index.modules.values():
-            if other.package != package or other is module:
-                continue
-            for imp in other.facts.imports:
-                if imp.is_from and any(n == F.HELPER for n, _ in imp.names):
-                    votes[imp.level > 0] += 1
-        if votes[True] != votes[False]:
-            return votes[True] > votes[False]
+        """The import style to follow, most specific first: how siblings import the
+        helper, how this file imports project modules, how siblings do."""
         top = module.top
-        for imp in module.facts.imports:
-            if imp.level > 0:
-                return True
-            if imp.is_from and imp.module.split(".")[0] == top:
-                return False
-        return False
+        siblings = [
+            other
+            for other in self.index.modules.values()
+            if other.package == module.package and other is not module
+        ]
+
+        def votes(modules: list[Module], helper_only: bool) -> bool | None:
+            relative = absolute = 0
+            for other in modules:
+                for imp in other.facts.imports:
+                    if not imp.is_from:
+                        continue
+                    if helper_only and not any(n == F.HELPER for n, _ in imp.names):
+                        continue
+                    if imp.level > 0:
+                        relative += 1
+                    elif imp.module.split(".")[0] == top:
+                        absolute += 1
+            return None if relative == absolute else relative > absolute
+
+        for choice in (votes(siblings, True), votes([module], False), votes(siblings, False)):
+            if choice is not None:
+                return choice
+        return True
 
     def function_style(self, fn: FunctionFact) -> str:
         if fn.early_return_index is not None and fn.early_return_index == fn.body_start:
@@ -175,6 +184,19 @@ class Checker:
             def_line=fact.first_line,
         )
         scope = point.scope
+        if point.role == ROLE_DATASET and not point.chain_break and point.root:
+            # the chain is intact: only --strict (no coverage through inheritance) gets here
+            if self.settings.strict_for(scope) and self.settings.enabled("TVU101", scope):
+                assert isinstance(fact, ClassFact)
+                yield self._finding(
+                    module,
+                    "TVU101",
+                    f"`{fact.name}` does not call `_log_api_usage_once(self)` itself "
+                    "(strict: coverage through the dataset base does not count)",
+                    fix=self._class_fix(module, fact),
+                    **common,
+                )
+            return
         if point.role == ROLE_DATASET:
             if point.chain_break and self.settings.enabled("TVU103", scope):
                 where = _short(point.chain_at)
@@ -251,7 +273,7 @@ class Checker:
 
     def _class_fix(self, module: Module, cls: ClassFact) -> Fix | None:
         if cls.init is None:
-            return None  # inventing a constructor would change more than logging
+            return self._inherited_init_fix(module, cls)
         where = "after `super().__init__()`" if cls.init.super_init_index is not None else "first"
         return Fix(
             title=f"Insert `_log_api_usage_once(self)` {where} in `{cls.name}.__init__`",
@@ -263,6 +285,46 @@ class Checker:
                 ("style", "constructor"),
                 ("import", self.import_param(module)),
             ),
+        )
+
+    def _inherited_init_fix(self, module: Module, cls: ClassFact) -> Fix | None:
+        """No ``__init__`` of its own: log in the project ancestor whose ``__init__`` it runs.
+
+        Inventing a constructor would change more than logging; the ancestor's
+        call logs ``self``, so the event is still this class's name. Under
+        ``--strict`` that does not count, so there is no fix.
+        """
+        if self.settings.strict_for(module.scope):
+            return None
+        current_module, current = module, cls
+        for _ in range(32):
+            parents = [
+                found
+                for found in map(self.index.class_fact, self.index.bases(current_module, current))
+                if found is not None
+            ]
+            if not parents:
+                return None
+            current_module, current = parents[0]
+            if current.init is not None:
+                break
+        else:
+            return None
+        init = current.init
+        assert init is not None
+        params: tuple[tuple[str, str], ...] = (
+            ("arg", "self"),
+            ("style", "constructor"),
+            ("import", self.import_param(current_module)),
+        )
+        if current_module is not module:
+            params += (("file", current_module.display),)
+        return Fix(
+            title=f"Insert `_log_api_usage_once(self)` in `{init.qualname}`, which `{cls.name}` runs",
+            applicability=SAFE,
+            action="insert-log",
+            target=init.qualname,
+            params=params,
         )
 
     def _function_fix(self, module: Module, fn: FunctionFact) -> Fix:
@@ -320,16 +382,24 @@ class Checker:
         return symbol, "", 0, None
 
     def _call_finding(
-        self, module: Module, call: LogCall, code: str, message: str, fix: Fix | None = None
+        self,
+        module: Module,
+        call: LogCall,
+        code: str,
+        message: str,
+        fix: Fix | None = None,
+        at_guard: bool = False,
     ) -> Finding:
+        """A finding at the call, or (``at_guard``) from the ``if`` that wraps it."""
         symbol, event, def_line, _ = self._owner(module, call)
         span = call.span
+        start = call.stmt_span if at_guard else span
         return self._finding(
             module,
             code,
             message,
-            line=span.line,
-            col=span.col,
+            line=start.line,
+            col=start.col,
             end_line=span.end_line,
             end_col=span.end_col,
             symbol=symbol,
@@ -440,6 +510,7 @@ class Checker:
                     "TVU208",
                     "guard checks `torch.jit.is_scripting()` but not `torch.jit.is_tracing()`",
                     fix,
+                    at_guard=call.guard == F.GUARD_SCRIPTING,
                 )
 
         # TVU201 / TVU202: position.
