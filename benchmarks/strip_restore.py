@@ -63,11 +63,23 @@ def main() -> int:
             f"fixed: {len(outcome.changed)} files in {took:.2f} s; "
             f"{len(missing & now_covered)} of {len(missing)} entry points restored"
         )
-        print(f"events: {len(after)} after fix, {len(events & after)} as before")
+        # At run time ``_log_api_usage_once(self)`` logs the instance's class, so the
+        # events a tree logs are the events of its covered entry points.
+        print(
+            f"runtime events (covered entry points): {len(covered)} before, "
+            f"{len(now_covered)} after, {len(covered & now_covered)} in both"
+        )
+        for symbol in sorted(covered - now_covered):
+            print(f"  no longer logged: {symbol}")
+        for symbol in sorted(now_covered - covered):
+            print(f"  newly logged: {symbol}")
+        print(
+            f"call sites: {len(events)} before, {len(after)} after, {len(events & after)} identical"
+        )
         for event in sorted(events - after):
-            print(f"  not restored: {event}")
+            print(f"  call site not restored: {event}")
         for event in sorted(after - events):
-            print(f"  new: {event}")
+            print(f"  new call site: {event}")
         print("findings left:")
         for finding in restored.findings:
             print(f"  {finding.path}:{finding.line}: {finding.code} {finding.message}")
