@@ -440,6 +440,38 @@ def test_new_import_goes_after_last_import_in_its_own_block() -> None:
     )
 
 
+def test_new_import_sorted_into_a_sorted_block() -> None:
+    """ops/boxes.py: usort puts ``..utils`` before ``._box_convert``."""
+    before = """
+        import torch
+        from torchvision.extension import _assert_has_ops
+
+        # box helpers
+        from ._box_convert import _box_cxcywh_to_xyxy
+        from ._utils import _upcast
+
+
+        def f(x):
+            return x
+        """
+    result = fixed(before, add_import("..utils"))
+    assert result.text == src(
+        """
+        import torch
+        from torchvision.extension import _assert_has_ops
+
+        from ..utils import _log_api_usage_once
+        # box helpers
+        from ._box_convert import _box_cxcywh_to_xyxy
+        from ._utils import _upcast
+
+
+        def f(x):
+            return x
+        """
+    )
+
+
 def test_new_import_after_docstring_when_no_imports() -> None:
     before = '''
         """Module."""
@@ -503,7 +535,7 @@ def test_torch_bound_by_an_alias_is_not_enough() -> None:
     """``import torch.utils.data as data`` binds ``data``, not ``torch``."""
     before = "import torch.utils.data as data\n\n\ndef f(x):\n    return x\n"
     result = fixed(before, wrap_target("f"))
-    assert result.text.startswith("import torch.utils.data as data\nimport torch\n")
+    assert result.text.startswith("import torch\nimport torch.utils.data as data\n")
 
 
 def wrap_target(name: str) -> Finding:

@@ -15,7 +15,7 @@ This module is imported only when fixing, so it may import libcst at the top.
 
 from __future__ import annotations
 
-import re
+import ast
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,12 +26,11 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from tvusage_lint.findings import Finding
 from tvusage_lint.fix import ACTIONS, FixResult, wanted
 from tvusage_lint.fix.verify import check
-from tvusage_lint.python.facts import HELPER
+from tvusage_lint.fix.verify import is_log_call as is_log_call_ast
+from tvusage_lint.python.facts import HELPER, dotted
 from tvusage_lint.suppressions import strip_comment
 
 STYLES = ("constructor", "wrap", "after-early-return")
-_POSITIONED = {"rewrite-log", "wrap-log", "move-log", "rewrite-guard", "remove-suppression"}
-_NEWLINES = re.compile(r"\r\n|\r|\n")
 
 
 def fix_text(text: str, findings: list[Finding], *, unsafe: bool, module_name: str) -> FixResult:
@@ -44,9 +43,9 @@ def fix_text(text: str, findings: list[Finding], *, unsafe: bool, module_name: s
     except Exception as exc:  # libcst's ParserSyntaxError, RecursionError on deep nesting
         reason = f"libcst cannot parse the file: {exc}".splitlines()[0]
         return FixResult(text, [], [(f, reason) for f in chosen])
-    positions = any(f.fix is not None and f.fix.action in _POSITIONED for f in chosen)
-    index = _Index.build(module, positions)
-    planner = _Planner(module, index, text, module_name)
+    comments = any(f.fix is not None and f.fix.action == "remove-suppression" for f in chosen)
+    index = _Index(module, text, comments)
+    planner = _Planner(module, index, module_name)
     applied, skipped = planner.run(chosen)
     if not applied:
         return FixResult(text, [], skipped)
@@ -379,6 +378,7 @@ class _Site:
     """One logging call and the statements around it."""
 
     call: cst.Call
+    stack: list[cst.CSTNode]  # the nodes above the call, from the module down
     fn: cst.FunctionDef | None
     is_stmt: bool  # the call is an expression statement (maybe sharing its line)
     line: cst.SimpleStatementLine | None  # the statement, when the call is alone on it
@@ -408,7 +408,7 @@ class _Site:
 
 def _site(call: cst.Call, stack: list[cst.CSTNode]) -> _Site:
     fn = next((n for n in reversed(stack) if isinstance(n, cst.FunctionDef)), None)
-    site = _Site(call, fn, False, None, None, None, None, False, "")
+    site = _Site(call, stack, fn, False, None, None, None, None, False, "")
     parent = stack[-1] if stack else None
     if not isinstance(parent, cst.Expr) or parent.value is not call or len(stack) < 3:
         site.shared = "the call is part of an expression, not a statement of its own"
@@ -435,71 +435,119 @@ def _site(call: cst.Call, stack: list[cst.CSTNode]) -> _Site:
     return site
 
 
-class _Index(cst.CSTVisitor):
-    """Defs by qualified name, logging calls and comments by position, in one walk."""
+class _Index:
+    """Defs by qualified name and statement-level logging calls by position.
 
-    def __init__(self) -> None:
-        self.stack: list[cst.CSTNode] = []
-        self.scope: list[str] = []
+    Only statements are walked, never expressions: a full libcst visit of a
+    large file costs more than parsing it. Calls get their positions from the
+    ``ast`` of the same text (the two list the same calls in the same order),
+    so the columns are ast's, as in the findings. Comments need a full visit
+    and are collected only when a suppression is to be removed.
+    """
+
+    def __init__(self, module: cst.Module, text: str, comments: bool) -> None:
+        self.module = module
         self.defs: dict[str, cst.FunctionDef] = {}
+        self.def_stacks: dict[cst.FunctionDef, list[cst.CSTNode]] = {}
         self.sites: dict[tuple[int, int], _Site] = {}
-        self.comments: dict[int, cst.Comment] = {}
-        self.positions = False
+        self.comments: dict[int, tuple[cst.Comment, list[cst.CSTNode]]] = {}
+        self.in_expressions: set[tuple[int, int]] = set()  # calls that are not statements
+        found: list[_Site] = []
+        self._suite_body(module.body, [module], [], found)
+        if HELPER in text:
+            self._locate(found, text)
+        if comments:
+            collector = _Comments()
+            MetadataWrapper(module, unsafe_skip_copy=True).visit(collector)
+            self.comments = collector.found
 
-    @staticmethod
-    def build(module: cst.Module, positions: bool) -> _Index:
-        if positions:
-            index: _Index = _PositionIndex()
-            MetadataWrapper(module, unsafe_skip_copy=True).visit(index)
-        else:
-            index = _Index()
-            module.visit(index)
-        return index
+    def _suite_body(
+        self,
+        body: Sequence[cst.CSTNode],
+        stack: list[cst.CSTNode],
+        scope: list[str],
+        found: list[_Site],
+    ) -> None:
+        for stmt in body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    self._small(small, [*stack, stmt], found)
+            elif isinstance(stmt, cst.BaseSmallStatement):  # in a one-line suite
+                self._small(stmt, stack, found)
+            elif isinstance(stmt, cst.FunctionDef):
+                name = stmt.name.value
+                self.defs[".".join([*scope, name])] = stmt
+                self.def_stacks[stmt] = stack
+                self._compound(stmt, stack, [*scope, name, "<locals>"], found)
+            elif isinstance(stmt, cst.ClassDef):
+                self._compound(stmt, stack, [*scope, stmt.name.value], found)
+            else:
+                self._compound(stmt, stack, scope, found)
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        result = super().on_visit(node)
-        self.stack.append(node)
-        return result
+    def _small(self, small: cst.CSTNode, stack: list[cst.CSTNode], found: list[_Site]) -> None:
+        if isinstance(small, cst.Expr) and is_log_call(small.value):
+            assert isinstance(small.value, cst.Call)
+            found.append(_site(small.value, [*stack, small]))
 
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        self.stack.pop()
-        super().on_leave(original_node)
+    def _compound(
+        self, node: cst.CSTNode, stack: list[cst.CSTNode], scope: list[str], found: list[_Site]
+    ) -> None:
+        """A compound statement or one of its clauses, in source order."""
+        inner = [*stack, node]
+        body = getattr(node, "body", None)
+        if isinstance(body, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+            self._suite_body(body.body, [*inner, body], scope, found)
+        for name in ("handlers", "cases"):
+            for clause in getattr(node, name, ()):
+                self._compound(clause, inner, scope, found)
+        for name in ("orelse", "finalbody"):
+            clause = getattr(node, name, None)
+            if isinstance(clause, cst.CSTNode):
+                self._compound(clause, inner, scope, found)
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self.scope.append(node.name.value)
+    def _locate(self, found: list[_Site], text: str) -> None:
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError):
+            return
+        statements: set[ast.AST] = set()
+        calls = []
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Expr) and is_log_call_ast(node.value):
+                statements.add(node.value)
+                calls.append((node.value.lineno, node.value.col_offset, dotted(node.value.func)))
+            elif is_log_call_ast(node) and node not in statements:
+                assert isinstance(node, ast.Call)
+                self.in_expressions.add((node.lineno, node.col_offset))
+        calls.sort()
+        if len(calls) != len(found):
+            return
+        for (line, col, name), site in zip(calls, found):
+            if name != _dotted(site.call.func):
+                self.sites.clear()
+                return
+            self.sites[(line, col)] = site
 
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        self.scope.pop()
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.defs[".".join([*self.scope, node.name.value])] = node
-        self.scope += [node.name.value, "<locals>"]
+class _Comments(cst.CSTVisitor):
+    """Every comment by line, with the nodes above it."""
 
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        del self.scope[-2:]
-
-    def where(self, node: cst.CSTNode) -> tuple[int, int]:
-        return (0, 0)
-
-    def visit_Call(self, node: cst.Call) -> None:
-        if self.positions and is_log_call(node):
-            self.sites[self.where(node)] = _site(node, list(self.stack))
-
-    def visit_Comment(self, node: cst.Comment) -> None:
-        if self.positions:
-            self.comments[self.where(node)[0]] = node
-
-
-class _PositionIndex(_Index):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
     def __init__(self) -> None:
         super().__init__()
-        self.positions = True
+        self.stack: list[cst.CSTNode] = []
+        self.found: dict[int, tuple[cst.Comment, list[cst.CSTNode]]] = {}
 
-    def where(self, node: cst.CSTNode) -> tuple[int, int]:
-        start = self.get_metadata(PositionProvider, node).start
-        return start.line, start.column
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, cst.Comment):
+            line = self.get_metadata(PositionProvider, node).start.line
+            self.found[line] = (node, list(self.stack))
+        self.stack.append(node)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self.stack.pop()
 
 
 # --- the plan ---------------------------------------------------------------------------------
@@ -516,6 +564,7 @@ class _Plan:
     comments: dict[cst.Comment, set[str] | None] = field(default_factory=dict)
     imports: list[str] = field(default_factory=list)
     need_torch: bool = False
+    paths: set[cst.CSTNode] = field(default_factory=set)  # every node above an edit
 
 
 class _Skip(Exception):
@@ -523,13 +572,11 @@ class _Skip(Exception):
 
 
 class _Planner:
-    def __init__(self, module: cst.Module, index: _Index, text: str, module_name: str) -> None:
+    def __init__(self, module: cst.Module, index: _Index, module_name: str) -> None:
         self.module = module
         self.index = index
-        self.text = text
         self.module_name = module_name
-        self.plan = _Plan()
-        self._lines: list[str] | None = None
+        self.plan = _Plan(paths={module})
         names = _module_names(module.body)
         self.helper_bound = HELPER in names
         self.torch_bound = "torch" in names
@@ -587,24 +634,15 @@ class _Planner:
 
     def _site(self, finding: Finding) -> _Site:
         line, col = self._int(finding, "line"), self._int(finding, "col")
-        site = self.index.sites.get((line, self._char_col(line, col)))
+        site = self.index.sites.get((line, col))
+        if site is None and (line, col) in self.index.in_expressions:
+            raise _Skip("the call is part of an expression, not a statement of its own")
         if site is None:
             on_line = [s for (n, _), s in self.index.sites.items() if n == line]
             if len(on_line) != 1:
                 raise _Skip(f"no logging call at {line}:{col + 1}")
             site = on_line[0]
         return site
-
-    def _char_col(self, line: int, col: int) -> int:
-        """ast counts columns in UTF-8 bytes, libcst in characters."""
-        if self._lines is None:
-            self._lines = _NEWLINES.split(self.text)
-        if not 1 <= line <= len(self._lines):
-            return col
-        text = self._lines[line - 1]
-        if text.isascii():
-            return col
-        return len(text.encode("utf-8")[:col].decode("utf-8", errors="ignore"))
 
     def _style(
         self, finding: Finding, fn: cst.FunctionDef, moving: cst.CSTNode | None = None
@@ -650,6 +688,7 @@ class _Planner:
         if planned is not None and planned != (arg, style):
             raise _Skip(f"another fix inserts `{planned[0]}` in `{fn.name.value}`")
         self.plan.inserts[fn] = (arg, style)
+        self.plan.paths.update(self.index.def_stacks[fn])
         if style == "wrap":
             self._want_torch()
         self._want_import(self._param(finding, "import"))
@@ -668,6 +707,7 @@ class _Planner:
         if planned is not None and planned != arg:
             raise _Skip(f"another fix rewrites this call to log `{planned}`")
         self.plan.new_args[site.call] = arg
+        self.plan.paths.update(site.stack)
         if wrap:
             assert site.line is not None
             self.plan.wraps[site.line] = site.indent
@@ -681,6 +721,7 @@ class _Planner:
         if site.line is None:
             raise _Skip(site.shared)
         self.plan.wraps[site.line] = site.indent
+        self.plan.paths.update(site.stack)
         self._want_torch()
 
     def _rewrite_guard(self, finding: Finding) -> None:
@@ -690,6 +731,7 @@ class _Planner:
         if guard_kind(site.guard) != "scripting":
             raise _Skip("the guard already checks `torch.jit.is_tracing()`")
         self.plan.full_guards.add(site.guard)
+        self.plan.paths.update(site.stack)
         self._want_torch()
 
     def _move_log(self, finding: Finding) -> None:
@@ -711,6 +753,7 @@ class _Planner:
                 return
             raise _Skip(f"another logging call is moved in `{fn.name.value}`")
         self.plan.moves[unit] = fn
+        self.plan.paths.update(site.stack)
         self.plan.def_moves[fn] = (unit, style)
 
     def _add_import(self, finding: Finding) -> None:
@@ -723,11 +766,12 @@ class _Planner:
 
     def _remove_suppression(self, finding: Finding) -> None:
         line = self._int(finding, "line")
-        comment = self.index.comments.get(line)
+        comment, stack = self.index.comments.get(line, (None, []))
         raw = self._param(finding, "codes")
         codes = {c.strip().upper() for c in raw.split(",") if c.strip()} or None
         if comment is None or strip_comment(comment.value, codes, cpp=False) == comment.value:
             raise _Skip(f"no suppression comment on line {line}")
+        self.plan.paths.update(stack)
         if comment in self.plan.comments:
             before = self.plan.comments[comment]
             codes = None if before is None or codes is None else before | codes
@@ -744,6 +788,10 @@ class _Apply(cst.CSTTransformer):
         self.top = module_name.split(".")[0]
         self.moved: dict[cst.FunctionDef, cst.BaseStatement] = {}  # def → its updated unit
         self.removing: set[cst.CSTNode] = set()
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        """Enter only the nodes above an edit; the rest of the tree is kept as it is."""
+        return node in self.plan.paths
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         arg = self.plan.new_args.get(original_node)
@@ -906,14 +954,45 @@ def _line_group(stmt: cst.SimpleStatementLine, top: str) -> int:
 def _place(
     body: list[cst.BaseStatement], line: cst.SimpleStatementLine, group: int, top: str
 ) -> list[cst.BaseStatement]:
-    """``body`` with the import ``line`` at the end of its block of the leading imports."""
+    """``body`` with the import ``line`` among the leading imports.
+
+    It joins the block (imports without a blank line between them) that holds
+    imports like it (relative ones, or from the same package), sorted in when
+    that block is sorted as usort and isort leave it, else last. Without such a
+    block it goes after the last import of its isort section or before.
+    """
     imports: list[tuple[int, int]] = []  # (index, group) of the imports above the first def
+    blocks: list[list[int]] = []
     for i, stmt in enumerate(body):
         if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
             break
         if isinstance(stmt, cst.SimpleStatementLine) and _is_import_line(stmt):
             imports.append((i, _line_group(stmt, top)))
+            joined = any(_is_blank(x) for x in stmt.leading_lines)
+            if blocks and blocks[-1][-1] == i - 1 and not joined:
+                blocks[-1].append(i)
+            else:
+                blocks.append([i])
     out = list(body)
+    kind = _kind(line)
+    alike = [block for block in blocks if any(_kind(out[i]) == kind for i in block)]
+    if alike:
+        block = alike[-1]
+        keys = [_sort_key(out[i]) for i in block]
+        key = _sort_key(line)
+        after = [i for i, k in zip(block, keys) if k > key] if keys == sorted(keys) else []
+        if not after:
+            out.insert(block[-1] + 1, line)
+            return out
+        at = after[0]
+        following = out[at]
+        lines = list(following.leading_lines)
+        head = 0
+        while head < len(lines) and _is_blank(lines[head]):
+            head += 1
+        out[at] = following.with_changes(leading_lines=lines[head:])
+        out.insert(at, line.with_changes(leading_lines=lines[:head]))
+        return out
     before = [(i, g) for i, g in imports if g <= group]
     if before:
         at, previous = before[-1]
@@ -933,6 +1012,26 @@ def _place(
         blanks = 2 if isinstance(following, (cst.FunctionDef, cst.ClassDef)) else 1
         out[at + 1] = following.with_changes(leading_lines=[_BLANK] * blanks)
     return out
+
+
+def _kind(stmt: cst.BaseStatement) -> str:
+    """What makes two import lines alike: "." for relative ones, else the top package."""
+    assert isinstance(stmt, cst.SimpleStatementLine)
+    node = stmt.body[0]
+    if isinstance(node, cst.ImportFrom):
+        return "." if node.relative else _dotted(node.module).split(".")[0]
+    assert isinstance(node, cst.Import)
+    return _dotted(node.names[0].name).split(".")[0]
+
+
+def _sort_key(stmt: cst.BaseStatement) -> tuple[int, str]:
+    """usort's order of import lines: more leading dots first, then by module."""
+    assert isinstance(stmt, cst.SimpleStatementLine)
+    node = stmt.body[0]
+    if isinstance(node, cst.ImportFrom):
+        return -len(node.relative), _dotted(node.module).casefold()
+    assert isinstance(node, cst.Import)
+    return 0, _dotted(node.names[0].name).casefold()
 
 
 def _anchor(body: list[cst.BaseStatement], style: str) -> int:
