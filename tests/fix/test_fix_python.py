@@ -303,6 +303,60 @@ def test_insert_is_idempotent_and_skips_already_logged() -> None:
     assert reasons(again) == ["already logged"]
 
 
+def test_insert_next_to_another_logging_call_is_skipped() -> None:
+    """Logging twice is worse than a call in an outdated form; the rules report that one."""
+    text = 'def nms(boxes):\n    _log_api_usage_once("torchvision.ops.nms")\n    return boxes\n'
+    result = fix_text(text, [insert("nms", "nms", "wrap")], unsafe=False, module_name="m")
+    assert result.text == text
+    assert reasons(result) == ["`nms` already has a logging call; fix that one instead"]
+
+
+def test_insert_merged_with_a_rewrite_of_the_same_def() -> None:
+    before = """
+        def nms(boxes):
+            if not torch.jit.is_scripting():
+                _log_api_usage_once("torchvision.ops.nms")
+            return boxes
+        """
+    result = fix_text(
+        src(before),
+        [insert("nms", "nms", "wrap"), at("rewrite-log", 3, 8, arg="nms", guard="wrap")],
+        unsafe=False,
+        module_name="m",
+    )
+    assert result.text == src(before).replace('"torchvision.ops.nms"', "nms")
+    assert reasons(result) == ["already logged"]
+
+
+def test_defs_under_module_level_blocks_async_and_decorated() -> None:
+    before = """
+        if sys.version_info >= (3, 11):
+
+            @torch.no_grad()
+            async def read(path):
+                return path
+
+        else:
+            def read(path):
+                return None
+        """
+    result = fixed(before, insert("read", "read", "constructor"))
+    assert result.text == src(before).replace(
+        "        return None", "        _log_api_usage_once(read)\n        return None"
+    )
+
+
+def test_def_with_only_a_docstring() -> None:
+    result = fixed(
+        'class C:\n    def __init__(self):\n        """Doc."""\n',
+        insert("C.__init__", "self", "constructor"),
+    )
+    assert (
+        result.text
+        == 'class C:\n    def __init__(self):\n        """Doc."""\n        _log_api_usage_once(self)\n'
+    )
+
+
 def test_two_findings_on_one_def_insert_once() -> None:
     """TVU101 and TVU105 on the same class: one call, one import."""
     before = """

@@ -675,15 +675,17 @@ class _Planner:
         arg = self._param(finding, "arg")
         if not arg or not all(part.isidentifier() for part in arg.split(".")):
             raise _Skip(f"cannot log `{arg}`")
-        style = self._style(finding, fn)
-        body = fn.body.body
-        if any(arg in _logged_args(stmt) for stmt in body) or fn in self.plan.def_moves:
+        logged = [a for stmt in fn.body.body for a in _logged_args(stmt)]
+        if arg in logged or fn in self.plan.def_moves:
             raise _Skip("already logged")
         if any(
             site.fn is fn and site.call in self.plan.new_args and site.unit_holder is fn.body
             for site in self.index.sites.values()
         ):
             raise _Skip("already logged")
+        if logged:  # a second call would log twice; the rules report the first one
+            raise _Skip(f"`{fn.name.value}` already has a logging call; fix that one instead")
+        style = self._style(finding, fn)
         planned = self.plan.inserts.get(fn)
         if planned is not None and planned != (arg, style):
             raise _Skip(f"another fix inserts `{planned[0]}` in `{fn.name.value}`")
