@@ -414,7 +414,9 @@ _CONDITION = re.compile(
     re.M,
 )
 _IDENT = re.compile(r"[A-Za-z_]\w*")
-_NOT_FEATURES = {"defined", "__cplusplus", "true", "false", "and", "or", "not"}
+_NOT_FEATURES = {"__cplusplus", "true", "false", "and", "or", "not"}
+_DEFINED = re.compile(r"\bdefined\s*(?:\(\s*([A-Za-z_]\w*)\s*\)|([A-Za-z_]\w*))")
+_MACRO_ARGS = re.compile(r"[A-Za-z_]\w*\s*\([^()]*\)")
 
 
 def feature_macros(nocomment: str) -> list[str]:
@@ -428,12 +430,16 @@ def feature_macros(nocomment: str) -> list[str]:
             if name:
                 defined.add(name.group(0))
             continue
+        rest = _DEFINED.sub(lambda d: f" {d.group(1) or d.group(2)} ", rest)
+        while True:  # drop the arguments of function-like macros: __has_include(<png.h>)
+            shorter = _MACRO_ARGS.sub(" ", rest)
+            if shorter == rest:
+                break
+            rest = shorter
         for ident in _IDENT.finditer(rest):
-            after = rest[ident.end() :].lstrip()
             word = ident.group(0)
-            if after.startswith("(") or word in _NOT_FEATURES or word.startswith("__has"):
-                continue
-            tested.add(word)
+            if word not in _NOT_FEATURES:
+                tested.add(word)
     return sorted(tested - defined)
 
 
@@ -803,14 +809,14 @@ def _registrations(
         target = re.sub(r"\s+", "", m.group("fn")).lstrip(":")
         scope = _namespace_at(namespaces, to_byte(m.start()))
         kind = REG_OP if m.group("method") == "op" else REG_DEF
-        where = m.start("names")
+        where = m.start()
         out.append((where, Registration(kind, op, target, scope, lines.line(where))))
     for m in _REG_SCHEMA.finditer(text):
         if in_chain(m.start()):
             continue
         op = op_name(_strings_value(m.group("names")))
         scope = _namespace_at(namespaces, to_byte(m.start()))
-        where = m.start("names")
+        where = m.start()
         reg = Registration(REG_SCHEMA, op, op_base(op), scope, lines.line(where))
         out.append((where, reg))
     out.sort(key=lambda item: item[0])
@@ -935,8 +941,9 @@ def _analyse(
             error_line=line,
         )
     functions = []
+    braces = _brace_pairs(views.code)
     for record in sorted(records.values(), key=lambda r: r[5]):
-        fact = _function_fact(record, text, views, lines, to_char)
+        fact = _function_fact(record, text, views, lines, to_char, braces)
         if fact is not None:
             functions.append(fact)
     return CppFacts(
@@ -949,7 +956,12 @@ def _analyse(
 
 
 def _function_fact(
-    record: tuple[Any, ...], text: str, views: _Views, lines: _Lines, to_char: Any
+    record: tuple[Any, ...],
+    text: str,
+    views: _Views,
+    lines: _Lines,
+    to_char: Any,
+    braces: dict[int, int],
 ) -> Function | None:
     name, scope, kind, start, name_at, end = record
     start, name_at, end = to_char(start), to_char(name_at), to_char(end)
@@ -957,8 +969,8 @@ def _function_fact(
     close = end - 1
     if close < 0 or code[close] != "}":
         return None  # ``= default``, a function-try-block: no plain body to look at
-    open_at = _match_open(code, close, start)
-    if open_at < 0:
+    open_at = braces.get(close, -1)
+    if open_at < start:
         return None
     first = _skip_space(code, open_at + 1, close)
     insert = _insertion(text, code, lines, start, open_at, close, first)
@@ -984,20 +996,19 @@ def _function_fact(
     )
 
 
-def _match_open(code: str, close: int, limit: int) -> int:
-    """Offset of the ``{`` that the ``}`` at ``close`` ends (or -1)."""
-    depth = 0
-    i = close
-    while i >= limit:
-        ch = code[i]
-        if ch == "}":
-            depth += 1
-        elif ch == "{":
-            depth -= 1
-            if depth == 0:
-                return i
-        i -= 1
-    return -1
+def _brace_pairs(code: str) -> dict[int, int]:
+    """``}`` offset → its ``{`` offset, for the whole file in one pass."""
+    pairs: dict[int, int] = {}
+    stack: list[int] = []
+    for m in _BRACE.finditer(code):
+        if m.group(0) == "{":
+            stack.append(m.start())
+        elif stack:
+            pairs[m.start()] = stack.pop()
+    return pairs
+
+
+_BRACE = re.compile(r"[{}]")
 
 
 def _offset_maps(text: str, source: bytes) -> tuple[Any, Any]:
