@@ -131,11 +131,13 @@ def main() -> int:
     sources = files_of(csrc, settings, sources_only=True)
     everything = files_of(csrc, settings, sources_only=False)
     timings: dict[str, list[float]] = {"sources": [], "all": []}
+    cpu: dict[str, list[float]] = {"sources": [], "all": []}
     for _ in range(args.repeat):
         for key, files in (("sources", sources), ("all", everything)):
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             all_facts, findings, entries = analyse(csrc, files, settings)
             timings[key].append(time.perf_counter() - start)
+            cpu[key].append(time.process_time() - start_cpu)
     parses = sum(f.parses for f in all_facts.values())
 
     print(f"csrc: {csrc}")
@@ -145,16 +147,15 @@ def main() -> int:
     print(f"\nfindings ({len(findings)}):")
     for finding in sorted(findings):
         print(f"  {finding.path}:{finding.line}:{finding.column}: {finding.code} {finding.message}")
-    print("\ntime (median of", args.repeat, "runs, in process):")
+    print(f"\ntime (wall median / wall min / CPU median of {args.repeat} runs, in process):")
     print(f"  libclang load + index: {load:.3f} s")
-    print(
-        f"  {len(sources)} .cpp/.cu/.mm files: {statistics.median(timings['sources']):.3f} s"
-        f"   (min {min(timings['sources']):.3f})"
-    )
-    print(
-        f"  {len(everything)} files with headers: {statistics.median(timings['all']):.3f} s"
-        f"   (min {min(timings['all']):.3f}, {parses} libclang parses)"
-    )
+    for key, label in (("sources", ".cpp/.cu/.mm files"), ("all", "files with headers")):
+        count = len(sources) if key == "sources" else len(everything)
+        print(
+            f"  {count} {label}: {statistics.median(timings[key]):.3f} s"
+            f" / {min(timings[key]):.3f} s / {statistics.median(cpu[key]):.3f} s CPU"
+        )
+    print(f"  libclang parses for all files: {parses}")
 
     with tempfile.TemporaryDirectory() as tmp:
         tree = Path(tmp) / "csrc"
