@@ -625,6 +625,17 @@ def test_add_import_when_already_imported_is_skipped() -> None:
     assert (result.text, reasons(result)) == (text, ["already imported"])
 
 
+def test_import_from_the_module_itself_is_skipped() -> None:
+    """torchvision 0.11: ``utils.py`` calls the helper it does not define yet."""
+    text = "def make_grid(x):\n    _log_api_usage_once(make_grid)\n"
+    for source in ("torchvision.utils", ".utils"):
+        result = fix_text(text, [add_import(source)], unsafe=False, module_name="torchvision.utils")
+        assert result.text == text
+        assert reasons(result) == [
+            f"`{source}` is this module; define `_log_api_usage_once` here instead"
+        ]
+
+
 def test_helper_module_itself_gets_no_import() -> None:
     text = "def _log_api_usage_once(obj):\n    pass\n\n\ndef f(x):\n    return x\n"
     result = fix_text(

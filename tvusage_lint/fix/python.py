@@ -661,8 +661,19 @@ class _Planner:
 
     def _want_import(self, source: str) -> None:
         if source and not self.helper_bound and source not in self.plan.imports:
-            if source != self.module_name:
+            if not self._is_self(source):
                 self.plan.imports.append(source)
+
+    def _is_self(self, source: str) -> bool:
+        """Whether ``source`` names this very module (read as a module, not a package)."""
+        level, name = _parse_import(source)
+        if not level:
+            return source == self.module_name
+        package = self.module_name.split(".")[:-1]
+        if level - 1 > len(package):
+            return False
+        base = package[: len(package) - (level - 1)]
+        return ".".join([*base, name] if name else base) == self.module_name
 
     def _want_torch(self) -> None:
         if not self.torch_bound:
@@ -764,6 +775,8 @@ class _Planner:
             raise _Skip("the fix names no module to import from")
         if self.helper_bound:
             raise _Skip("already imported")
+        if self._is_self(source):
+            raise _Skip(f"`{source}` is this module; define `{HELPER}` here instead")
         self._want_import(source)
 
     def _remove_suppression(self, finding: Finding) -> None:
