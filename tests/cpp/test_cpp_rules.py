@@ -316,3 +316,19 @@ def test_event_and_subpackage_names() -> None:
     assert rules.resolves("vision::image", "decode_png", "vision::decode_png")
     assert not rules.resolves("vision::image", "decode_png", "vision::video::decode_png")
     assert rules.resolves("vision", "image::decode_png", "vision::image::decode_png")
+
+
+def test_tvu302_spans_the_argument() -> None:
+    code = """
+        at::Tensor nms(const at::Tensor& dets) {
+          C10_LOG_API_USAGE_ONCE(
+              "torchvision.csrc.ops.nms."
+              "nmz");
+          return dets;
+        }
+        TORCH_LIBRARY_FRAGMENT(torchvision, m) {
+          m.def("torchvision::nms(Tensor dets) -> Tensor");
+        }
+    """
+    [finding] = analyse({"ops/nms.cpp": code})[0]
+    assert (finding.line, finding.column, finding.end_line, finding.end_column) == (3, 7, 4, 12)

@@ -58,6 +58,8 @@ class LogCall:
     arg_end: int
     arg_line: int
     arg_column: int
+    arg_end_line: int
+    arg_end_column: int
     event: str | None  # the string literal's value; None when the argument is not one
     first: bool  # it is the first statement of the body
     removal_start: int  # what to delete when the call moves: its whole lines when alone
@@ -693,6 +695,7 @@ def _log_calls(
         line, column = lines.pos(m.start())
         end_line, end_column = lines.pos(end)
         arg_line, arg_column = lines.pos(arg_start)
+        arg_end_line, arg_end_column = lines.pos(arg_end)
         line_start = lines.line_start(m.start())
         line_end = lines.line_end(end)
         alone = not code[line_start : m.start()].strip() and not text[end:line_end].strip()
@@ -715,6 +718,8 @@ def _log_calls(
                 arg_end=arg_end,
                 arg_line=arg_line,
                 arg_column=arg_column,
+                arg_end_line=arg_end_line,
+                arg_end_column=arg_end_column,
                 event=event,
                 first=m.start() == first,
                 removal_start=removal[0],

@@ -279,8 +279,8 @@ def _wrong_event(function: Function, call: LogCall, event: str, path: str) -> Fi
         column=call.arg_column,
         code="TVU302",
         message=message,
-        end_line=call.end_line,
-        end_column=call.end_column,
+        end_line=call.arg_end_line,
+        end_column=call.arg_end_column,
         symbol=function.qualname,
         event=event,
         fix=Fix(
