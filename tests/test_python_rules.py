@@ -782,3 +782,29 @@ def test_self_logged_in_a_function_does_not_count(tmp_path: Path) -> None:
         ("TVU102", 3, "torchvision.ops.boxes.nms"),
         ("TVU207", 4, "torchvision.ops.boxes.nms"),
     ]
+
+
+def test_no_fix_in_a_helper_module_that_lacks_the_helper(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {"torchvision/utils.py": "def make_grid(x):\n    return x\n"},
+        helper=False,
+    )
+    findings = check(tmp_path).findings
+    assert brief(findings) == [("TVU102", 1, "torchvision.utils.make_grid")]
+    assert findings[0].fix is None
+
+
+def test_no_fixes_when_the_project_defines_no_helper(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {"torchvision/ops/boxes.py": "def nms(x):\n    return x\n"},
+        helper=False,
+    )
+    result = check(tmp_path)
+    assert brief(result.findings) == [("TVU102", 1, "torchvision.ops.boxes.nms")]
+    assert result.findings[0].fix is None
+    assert result.warnings == [
+        "no module defines `_log_api_usage_once` (expected in torchvision.utils): "
+        "missing calls are reported without fixes"
+    ]

@@ -121,6 +121,15 @@ class Engine:
             points = Policy(index, settings).entry_points()
             result.entries.extend(p.entry for p in points)
             per_file = Checker(index, settings, points).run()
+            if not index.helper_defined and any(
+                f.code in ("TVU101", "TVU102", "TVU104", "TVU105")
+                for found in per_file.values()
+                for f in found
+            ):
+                result.warnings.append(
+                    f"no module defines `{pyfacts.HELPER}` (expected in {index.helper_module}): "
+                    "missing calls are reported without fixes"
+                )
         except Exception as exc:  # noqa: BLE001 - one crash must not lose the run
             first = next((m.display for m in index.modules.values() if m.report), "<project>")
             per_file.setdefault(first, []).append(crash_finding(first, "the Python rules", exc))

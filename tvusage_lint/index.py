@@ -267,6 +267,11 @@ class Index:
     # --- the logging helper --------------------------------------------------------
 
     @cached_property
+    def helper_defined(self) -> bool:
+        """Whether some project module defines the helper (torchvision 0.11 does not)."""
+        return any(isinstance(m.defined.get(HELPER), FunctionFact) for m in self.modules.values())
+
+    @cached_property
     def helper_module(self) -> str:
         """The project module that defines the helper (``torchvision.utils``)."""
         for module in self.modules.values():

@@ -80,6 +80,13 @@ class Checker:
 
     # --- helpers for fixes ----------------------------------------------------------------
 
+    def can_fix(self, module: Module) -> bool:
+        """Whether an inserted call would resolve: the file binds the helper, or it can
+        import it from the module that defines it (torchvision 0.11 defines none)."""
+        if module.facts.helper_bound:
+            return True
+        return self.index.helper_defined and module.name != self.index.helper_module
+
     def import_param(self, module: Module) -> str:
         """ "" when the helper is bound, else the module to import it from, in the file's style."""
         if module.facts.helper_bound or module.name == self.index.helper_module:
@@ -265,7 +272,9 @@ class Checker:
             return
         if not self.settings.enabled(code, scope):
             return
-        if isinstance(fact, ClassFact):
+        if not self.can_fix(module):
+            fix = None
+        elif isinstance(fact, ClassFact):
             fix = self._class_fix(module, fact)
         else:
             fix = self._function_fix(module, fact)
@@ -518,9 +527,11 @@ class Checker:
 
     def _rewrite(
         self, module: Module, call: LogCall, want: str, wrap: bool, pos: tuple[tuple[str, str], ...]
-    ) -> Fix:
+    ) -> Fix | None:
         symbol, _, _, fn = self._owner(module, call)
         assert fn is not None
+        if not self.can_fix(module):
+            return None
         guard = "wrap" if wrap and call.guard == F.GUARD_NONE else "none"
         import_from = self.import_param(module)
         return Fix(
