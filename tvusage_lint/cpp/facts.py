@@ -253,6 +253,7 @@ void __tvusage_log(const char*);
 """
 _INCLUDE = re.compile(rb"^[ \t]*#[ \t]*(?:include|include_next|import)\b[^\n]*", re.M)
 _KEEP_GOING = 0x200  # CXTranslationUnit_KeepGoing: a fatal error does not stop the parse
+_RETAIN_BRANCHES = 0x8000  # CXTranslationUnit_RetainExcludedConditionalBlocks: parse every branch
 _STRUCTURAL = re.compile(
     r"^(?:expected '\}'|extraneous closing brace|unterminated |missing terminating"
     r"|#(?:else|elif|endif)\b.* without #if|#(?:else|elif)\b.* after #else)"
@@ -269,7 +270,8 @@ def _cindex() -> tuple[Any, Any]:
 
         _INDEX = cindex.Index.create()
         K = cindex.CursorKind
-        # Cursor kinds as their numbers: ``cursor.kind`` builds an object on each call.
+        # Cursor kinds as their numbers (``Cursor._kind_id``, a ctypes field of every
+        # libclang release): ``cursor.kind`` builds an object on each call.
         _KINDS = {
             "functions": {
                 K.FUNCTION_DECL.value: KIND_FUNCTION,
@@ -289,7 +291,6 @@ def _cindex() -> tuple[Any, Any]:
             "namespace": K.NAMESPACE.value,
             "transparent": {K.LINKAGE_SPEC.value, K.UNEXPOSED_DECL.value},
             "tu": K.TRANSLATION_UNIT.value,
-            "load_error": cindex.TranslationUnitLoadError,
             "options": cindex.TranslationUnit.PARSE_INCOMPLETE | _KEEP_GOING,
         }
     return _INDEX, _KINDS
@@ -307,7 +308,13 @@ class _Parsed:
 
 
 def _parse(
-    source: bytes, lang: str, defines: list[str], stubs: str, code: str, to_char: Any
+    source: bytes,
+    lang: str,
+    defines: list[str],
+    stubs: str,
+    code: str,
+    to_char: Any,
+    retain: bool,
 ) -> _Parsed:
     index, kinds = _cindex()
     name = _VIRTUAL + ("input.mm" if lang == "objective-c++" else "input.cpp")
@@ -329,7 +336,7 @@ def _parse(
         name,
         args=args,
         unsaved_files=[(name, source), (_PRELUDE_NAME, _PRELUDE + stubs)],
-        options=kinds["options"],
+        options=kinds["options"] | (_RETAIN_BRANCHES if retain else 0),
     )
     out = _Parsed([], [], [])
     for diag in tu.diagnostics:
@@ -556,23 +563,6 @@ def _opens_body(code: str, at: int) -> bool:
             return bool(_BODY_INTRO.search(head)) or bool(re.search(r"\)\s*:", head))
         i += 1
     return False
-
-
-def _branches_hold_code(nocomment: str, code: str) -> bool:
-    """Some ``#if`` block holds a ``{``: another configuration may define functions."""
-    depth = 0
-    start = 0
-    for m in _BRANCH.finditer(nocomment):
-        kw = m.group(1)
-        if kw.startswith("if"):
-            if depth == 0:
-                start = m.end()
-            depth += 1
-        elif kw == "endif" and depth > 0:
-            depth -= 1
-            if depth == 0 and "{" in code[start : m.start()]:
-                return True
-    return depth > 0 and "{" in code[start:]
 
 
 _BRANCH = re.compile(r"^[ \t]*#[ \t]*(if|ifdef|ifndef|endif)\b", re.M)
@@ -893,6 +883,42 @@ def _is_header(filename: str) -> bool:
     return filename.lower().rsplit(".", 1)[-1] in ("h", "hh", "hpp", "hxx", "cuh")
 
 
+class _Plan:
+    """Parses of one file under some configurations, merged."""
+
+    def __init__(self, source: bytes, lang: str, views: _Views, to_char: Any) -> None:
+        self.source, self.lang, self.views, self.to_char = source, lang, views, to_char
+        self.records: dict[tuple[str, int], tuple[Any, ...]] = {}
+        self.namespaces: list[tuple[int, int, str]] = []
+        self.messages: list[str] = []
+        self.structural: list[tuple[int, str]] = []
+        self.parses = 0
+
+    def run(self, configurations: list[list[str]], *, retain: bool) -> None:
+        stubs: list[str] = []
+        code = self.views.code
+        for defines in configurations:
+            parsed = _parse(
+                self.source, self.lang, defines, "\n".join(stubs), code, self.to_char, retain
+            )
+            self.parses += 1
+            found = _stub_declarations(parsed, code, self.to_char, parsed.namespaces)
+            new = [d for d in found if d not in stubs]
+            if new:
+                stubs.extend(new)
+                parsed = _parse(
+                    self.source, self.lang, defines, "\n".join(stubs), code, self.to_char, retain
+                )
+                self.parses += 1
+            for record in parsed.functions:
+                self.records.setdefault((record[1] + "::" + record[0], record[5]), record)
+            self.namespaces.extend(n for n in parsed.namespaces if n not in self.namespaces)
+            for message, offset in parsed.diagnostics:
+                self.messages.append(message)
+                if _STRUCTURAL.match(message):
+                    self.structural.append((offset, message))
+
+
 def _analyse(
     text: str,
     views: _Views,
@@ -905,46 +931,34 @@ def _analyse(
 ) -> CppFacts:
     suppressions = scan_cpp(text)
     newline = "\r\n" if "\r\n" in text else "\n"
-    macros = feature_macros(views.nocomment)
-    configurations: list[list[str]] = [[]]
-    if macros and _branches_hold_code(views.nocomment, views.code):
-        configurations.append([f"-D{name}=1" for name in macros])
     try:
         _cindex()
     except Exception as exc:  # noqa: BLE001 - no libclang: say so on each C++ file
         return failed(f"libclang is not available: {exc}")
-    records: dict[tuple[str, int], tuple[Any, ...]] = {}
-    namespaces: list[tuple[int, int, str]] = []
-    if messages is None:
-        messages = []
-    structural: list[tuple[int, str]] = []
-    stubs: list[str] = []
-    parses = 0
-    for defines in configurations:
-        parsed = _parse(source, lang, defines, "\n".join(stubs), views.code, to_char)
-        parses += 1
-        found = _stub_declarations(parsed, views.code, to_char, parsed.namespaces)
-        new = [d for d in found if d not in stubs]
-        if new:
-            stubs.extend(new)
-            parsed = _parse(source, lang, defines, "\n".join(stubs), views.code, to_char)
-            parses += 1
-        for record in parsed.functions:
-            records.setdefault((record[1] + "::" + record[0], record[5]), record)
-        namespaces.extend(n for n in parsed.namespaces if n not in namespaces)
-        for message, offset in parsed.diagnostics:
-            messages.append(message)
-            if _STRUCTURAL.match(message):
-                structural.append((offset, message))
-    if structural:
-        offset, message = min(structural)
+    # Every branch at once first; per configuration when that breaks the structure
+    # (a signature split across `#if`/`#else`).
+    plan = _Plan(source, lang, views, to_char)
+    plan.run([[]], retain=True)
+    if plan.structural and _BRANCH.search(views.nocomment):
+        macros = feature_macros(views.nocomment)
+        fallback = _Plan(source, lang, views, to_char)
+        fallback.run([[], [f"-D{name}=1" for name in macros]] if macros else [[]], retain=False)
+        fallback.parses += plan.parses
+        plan = fallback
+    if messages is not None:
+        messages.extend(plan.messages)
+    if plan.structural:
+        offset, message = min(plan.structural)
         line = lines.line(to_char(offset)) if offset >= 0 else 1
         return CppFacts(
             suppressions=suppressions,
-            parses=parses,
+            parses=plan.parses,
             error=f"syntax error: {message}",
             error_line=line,
         )
+    records = plan.records
+    namespaces = plan.namespaces
+    parses = plan.parses
     functions = []
     braces = _brace_pairs(views.code)
     for record in sorted(records.values(), key=lambda r: r[5]):
