@@ -11,9 +11,11 @@ next to it. What libclang is asked to do, and why, is in docs/cpp-design.md:
 - definitions libclang drops because a qualifier is unknown
   (``Video::Video(...)`` with ``Video`` declared in a header) get a second
   parse with stub declarations generated from the file's own diagnostics;
-- a file with feature branches (``#if !PNG_FOUND``) is parsed once with its
-  feature macros undefined and once with all of them defined as 1, so that
-  both the stub and the real implementation are seen.
+- every preprocessor branch is parsed at once, so that both the stub under
+  ``#if !PNG_FOUND`` and the real implementation under ``#else`` are seen;
+  when that breaks the structure (a signature split across branches), the
+  file is parsed once with its feature macros undefined and once with all of
+  them defined as 1.
 
 libclang finds the definitions (qualified names, bodies); what is inside a
 body (the macro calls, the first statement, stub bodies) and the
