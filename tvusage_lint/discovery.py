@@ -158,9 +158,14 @@ def discover(
                 # the outermost package folder (below the root)
                 rel = file.parent.relative_to(top)
                 roots.add(top / rel.parts[0])
-    for root in sorted(roots):
+    csrc_roots: set[Path] = set()
+    for file in reported:
+        if file.suffix != ".py" and CPP_FOLDER in file.parts[:-1]:
+            at = len(file.parts) - 1 - list(reversed(file.parts[:-1])).index(CPP_FOLDER)
+            csrc_roots.add(Path(*file.parts[:at]))
+    for root in sorted(roots | csrc_roots):
         for file in _walk(root, exclude):
-            if file.suffix == ".py" and file not in reported:
+            if file not in reported and (file.suffix == ".py" or root in csrc_roots):
                 context[file] = None
     for file, report in [*((f, True) for f in reported), *((f, False) for f in context)]:
         display = display_path(file, cwd)
@@ -168,10 +173,10 @@ def discover(
             module, is_package = module_name(file)
             found.python.append(SourceFile(file, display, module, is_package, report))
             continue
-        if not report or _excluded(file, cpp_exclude):
+        if _excluded(file, cpp_exclude):
             continue
         place = _cpp_place(file, cpp_include)
         if place is not None:
             rel, package = place
-            found.cpp.append(SourceFile(file, display, "", False, True, rel, package))
+            found.cpp.append(SourceFile(file, display, "", False, report, rel, package))
     return found

@@ -97,7 +97,9 @@ class Engine:
             cwd=cwd,
         )
         result = Result(warnings=list(found.warnings))
-        result.files = sum(1 for f in found.python if f.report) + len(found.cpp)
+        result.files = sum(1 for f in found.python if f.report) + sum(
+            1 for f in found.cpp if f.report
+        )
         index = Index()
         for source, facts in zip(found.python, self.python_facts(found.python)):
             result.sources[source.display] = source
@@ -159,7 +161,12 @@ class Engine:
     ) -> None:
         from tvusage_lint.cpp import rules as cpp_rules
 
-        for source, facts in zip(files, self.cpp_facts(files)):
+        all_facts = self.cpp_facts(files)
+        # an operator registered in one file (image.cpp) may be defined in another
+        registry = cpp_rules.build_registry(all_facts)  # type: ignore[arg-type]
+        for source, facts in zip(files, all_facts):
+            if not source.report:
+                continue  # context only: its registrations are in the registry
             result.sources[source.display] = source
             result.cpp_facts[source.display] = facts
             bucket = per_file.setdefault(source.display, [])
@@ -170,6 +177,7 @@ class Engine:
                     csrc_rel=source.csrc_rel,
                     package=source.package,
                     settings=self.settings,
+                    registry=registry,
                 )
             except Exception as exc:  # noqa: BLE001
                 bucket.append(crash_finding(source.display, "the C++ rules", exc))
