@@ -92,6 +92,38 @@ def _is_tty(stream) -> bool:
         return False
 
 
+def _run_options(command):
+    """The options every command that runs the checker shares (check, coverage)."""
+    for option in reversed(
+        [
+            click.option(
+                "--output", "-o", type=click.Path(dir_okay=False), help="Write the report to FILE."
+            ),
+            click.option(
+                "--config",
+                type=click.Path(dir_okay=False),
+                help="Config file (default: pyproject.toml found upwards).",
+            ),
+            click.option("--no-cache", is_flag=True, help="Do not read or write the facts cache."),
+            click.option(
+                "--jobs",
+                "-j",
+                type=click.IntRange(min=1),
+                default=1,
+                show_default=True,
+                help="Parse cold files in N processes.",
+            ),
+            click.option(
+                "--strict/--no-strict",
+                default=None,
+                help="Demand an own logging call in every class (no inheritance).",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="tvusage-lint")
 def main() -> None:
@@ -121,26 +153,7 @@ def main() -> None:
     show_default=True,
     help="Output format.",
 )
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to FILE.")
-@click.option(
-    "--config",
-    type=click.Path(dir_okay=False),
-    help="Config file (default: pyproject.toml found upwards).",
-)
-@click.option("--no-cache", is_flag=True, help="Do not read or write the facts cache.")
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Parse cold files in N processes.",
-)
-@click.option(
-    "--strict/--no-strict",
-    default=None,
-    help="Demand an own logging call in every class (no inheritance).",
-)
+@_run_options
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings remain.")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
 def check(
@@ -270,24 +283,7 @@ def _write(text: str, output: str | None) -> None:
 @click.option(
     "--fail-under", type=click.FloatRange(0, 100), help="Exit 1 when total coverage is below PCT."
 )
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to FILE.")
-@click.option(
-    "--config",
-    type=click.Path(dir_okay=False),
-    help="Config file (default: pyproject.toml found upwards).",
-)
-@click.option("--no-cache", is_flag=True, help="Do not read or write the facts cache.")
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Parse cold files in N processes.",
-)
-@click.option(
-    "--strict/--no-strict", default=None, help="Demand an own logging call in every class."
-)
+@_run_options
 def coverage(
     paths: tuple[str, ...],
     fmt: str,

@@ -172,36 +172,33 @@ def _jit_check(node: ast.expr) -> str:
     return ""
 
 
-def _negated_checks(test: ast.expr) -> set[str] | None:
-    """Checks in ``not a() and not b()`` or ``not (a() or b())``; None otherwise."""
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        inner = _positive_checks(test.operand)
-        return inner
-    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+def _checks(test: ast.expr, negated: bool) -> set[str] | None:
+    """The jit checks of ``a() or b()`` (or, negated, ``not a() and not b()`` and
+    ``not (a() or b())``); None for any other expression."""
+    if negated and isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return _checks(test.operand, False)
+    if not negated:
+        kind = _jit_check(test)
+        if kind:
+            return {kind}
+    joiner = ast.And if negated else ast.Or
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, joiner):
         found: set[str] = set()
         for value in test.values:
-            sub = _negated_checks(value)
+            sub = _checks(value, negated)
             if sub is None:
                 return None
             found |= sub
         return found
     return None
+
+
+def _negated_checks(test: ast.expr) -> set[str] | None:
+    return _checks(test, True)
 
 
 def _positive_checks(test: ast.expr) -> set[str] | None:
-    """Checks in ``a()`` or ``a() or b()``; None otherwise."""
-    kind = _jit_check(test)
-    if kind:
-        return {kind}
-    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or):
-        found: set[str] = set()
-        for value in test.values:
-            sub = _positive_checks(value)
-            if sub is None:
-                return None
-            found |= sub
-        return found
-    return None
+    return _checks(test, False)
 
 
 def wrap_guard_kind(test: ast.expr) -> str:
