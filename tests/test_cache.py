@@ -251,3 +251,17 @@ def test_jobs_give_the_same_findings(tmp_path, monkeypatch):
     warm = check(tmp_path, monkeypatch, "--jobs", "2")
     assert pools == [2, 2]
     assert cold.stdout == warm.stdout == one.stdout
+
+
+def test_paths_into_one_tree_share_one_cache_without_pyproject(tmp_path: Path) -> None:
+    from tvusage_lint.cache import project_root
+
+    pkg = tmp_path / "src" / "torchvision"
+    (pkg / "ops").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "ops" / "__init__.py").write_text("")
+    (pkg / "ops" / "boxes.py").write_text("")
+    root = tmp_path / "src"
+    assert project_root(pkg) == root
+    assert project_root(pkg / "ops" / "boxes.py") == root
+    assert project_root(pkg / "ops") == root

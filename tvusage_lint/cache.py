@@ -29,13 +29,18 @@ def content_key(kind: str, data: bytes) -> str:
 
 
 def project_root(start: Path) -> Path:
-    """The nearest folder above ``start`` with a pyproject.toml or .git, else ``start``."""
+    """The nearest folder above ``start`` with a pyproject.toml or .git; else the
+    folder above the outermost package, so every path into a tree shares one cache."""
+    from tvusage_lint.discovery import package_root
+
     here = start.resolve()
     if not here.is_dir():
         here = here.parent
     for folder in (here, *here.parents):
         if (folder / "pyproject.toml").is_file() or (folder / ".git").exists():
             return folder
+    if (here / "__init__.py").is_file():
+        return package_root(here)
     return here
 
 
