@@ -10,6 +10,10 @@ from __future__ import annotations
 import ast
 import bisect
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tvusage_lint.python.layers import LayerHit
 
 HELPER = "_log_api_usage_once"
 
@@ -124,10 +128,11 @@ class PyFacts:
     helper_bound: bool  # the helper name is imported or defined in this file
     torch_bound: bool  # ``torch`` is a module-level name
     suppressions: tuple[tuple[int, tuple[str, ...]], ...]  # (line, codes); () = bare
+    layers: tuple[LayerHit, ...] = ()  # hand-rolled torchvision.ops layers (TVU401-TVU404)
 
 
 def failed(reason: str, line: int = 1, col: int = 0) -> PyFacts:
-    return PyFacts(reason, line, col, (), None, False, (), (), (), (), (), False, False, ())
+    return PyFacts(reason, line, col, (), None, False, (), (), (), (), (), False, False, (), ())
 
 
 def span_of(node: ast.AST) -> Span:
@@ -761,8 +766,13 @@ def extract(data: bytes) -> PyFacts:
         collector.module(tree)
     except RecursionError:
         return failed("cannot parse: nesting too deep")
+    from tvusage_lint.python.layers import scan as scan_layers
     from tvusage_lint.suppressions import scan_python
 
+    try:
+        layers = scan_layers(tree, text)
+    except RecursionError:
+        return failed("cannot parse: nesting too deep")
     return PyFacts(
         error="",
         error_line=0,
@@ -780,4 +790,5 @@ def extract(data: bytes) -> PyFacts:
         helper_bound=HELPER in collector.bound,
         torch_bound="torch" in collector.bound,
         suppressions=scan_python(text),
+        layers=layers,
     )

@@ -13,6 +13,7 @@ from tvusage_lint.entries import MISSING
 from tvusage_lint.findings import Applicability, Finding, Fix
 from tvusage_lint.index import Index, Module
 from tvusage_lint.python import facts as F
+from tvusage_lint.python import layer_rules
 from tvusage_lint.python.facts import ClassFact, FunctionFact, LogCall
 from tvusage_lint.python.policy import (
     BREAK_NO_SUPER,
@@ -42,6 +43,7 @@ class Checker:
     def run(self) -> dict[str, list[Finding]]:
         """Findings per displayed path; a crash in one rule costs only that rule's findings."""
         out: dict[str, list[Finding]] = {}
+        layers = any(self.settings.enabled(code) for code in layer_rules.CODES.values())
         for point in self.points:
             if point.module.report:
                 bucket = out.setdefault(point.module.display, [])
@@ -64,6 +66,13 @@ class Checker:
                 "the call rules (TVU201-TVU208)",
                 lambda module=module: list(self.calls(module)),
             )
+            if layers:
+                _guarded(
+                    bucket,
+                    module.display,
+                    "the layer rules (TVU401-TVU404)",
+                    lambda module=module: layer_rules.check(module, self.settings),
+                )
         return out
 
     # --- TVU001 -------------------------------------------------------------------------
