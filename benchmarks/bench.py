@@ -202,13 +202,16 @@ def stage(package: Path, dest: Path, with_cpp: bool) -> tuple[int, int]:
 def tool_python(explicit: str | None) -> tuple[str, str]:
     """The interpreter that runs tvusage-lint, and where it imports the package from."""
     python = explicit or sys.executable
-    probe = subprocess.run(
-        [python, "-c", "import tvusage_lint; print(tvusage_lint.__file__)"],
-        capture_output=True,
-        text=True,
-        env=ENV,
-        cwd=tempfile.gettempdir(),  # not this checkout: python -c puts the cwd first
-    )
+    try:
+        probe = subprocess.run(
+            [python, "-c", "import tvusage_lint; print(tvusage_lint.__file__)"],
+            capture_output=True,
+            text=True,
+            env=ENV,
+            cwd=tempfile.gettempdir(),  # not this checkout: python -c puts the cwd first
+        )
+    except OSError as exc:
+        raise Failure(f"--python {python}: cannot run it ({exc.strerror or exc})") from None
     if probe.returncode != 0:
         raise Failure(
             f"{python} cannot import tvusage_lint (run with the dev venv's python, or --python)"
