@@ -58,8 +58,8 @@ _ACTS = frozenset(
 _FUNCTIONAL_ACTS = frozenset(
     "relu relu6 leaky_relu elu selu celu gelu silu mish hardswish hardtanh tanh".split()
 )
-_GATES = {"Sigmoid", "Hardsigmoid"}
-_FUNCTIONAL_GATES = {"sigmoid", "hardsigmoid"}
+_GATES = frozenset(("Sigmoid", "Hardsigmoid"))
+_FUNCTIONAL_GATES = frozenset(("sigmoid", "hardsigmoid"))
 _CREATORS = frozenset("empty zeros ones full rand new_empty new_zeros new_ones new_full".split())
 
 # Item kinds of a layer sequence.
@@ -536,19 +536,17 @@ class _Scanner:
         if any(kinds.count(k) > 1 for k in (POOL, ACT, GATE)):
             return
         calls = [n for m in methods.values() for n in _own_nodes(m.body) if isinstance(n, ast.Call)]
-        called = [_final(dotted(c.func)) for c in calls]
+        called = [_callee(c) for c in calls]
 
-        def step(kind: str, functional: set[str]) -> str:
+        def step(kind: str, functional: frozenset[str]) -> str:
             for item in layers:
                 if item.kind == kind:
                     return item.final
             return next((c for c in called if c in functional), "")
 
-        pool = step(POOL, {"adaptive_avg_pool2d"})
-        if not pool and any(
-            _final(dotted(c.func)) == "mean" and _kwarg(c, "keepdim") is not None for c in calls
-        ):
-            pool = "mean"
+        pool = step(POOL, frozenset()) or next(
+            (_callee(c) for c in calls if _functional_pool(c)), ""
+        )
         act, gate = step(ACT, _FUNCTIONAL_ACTS), step(GATE, _FUNCTIONAL_GATES)
         if not (pool and act and gate) or not any(_scales_input(m) for m in methods.values()):
             return
@@ -633,14 +631,24 @@ def _own_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
         stack.extend(reversed(inner))
 
 
-def _call_named(node: ast.AST, names: tuple[str, ...]) -> bool:
-    """A call of ``names``, also as a method of any expression (``m.bernoulli_(p).div_(p)``)."""
-    if not isinstance(node, ast.Call):
-        return False
-    func = node.func
+def _functional_pool(call: ast.Call) -> bool:
+    """``F.adaptive_avg_pool2d(x, 1)`` or ``x.mean((2, 3), keepdim=True)``."""
+    name = _callee(call)
+    if name == "adaptive_avg_pool2d":
+        return _is_one(call.args[1] if len(call.args) > 1 else _kwarg(call, "output_size"))
+    return name == "mean" and _kwarg(call, "keepdim") is not None
+
+
+def _callee(call: ast.Call) -> str:
+    """The called name, also of a method of any expression (``m.bernoulli_(p).div_(p)``)."""
+    func = call.func
     if isinstance(func, ast.Attribute):
-        return func.attr in names
-    return isinstance(func, ast.Name) and func.id in names
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else ""
+
+
+def _call_named(node: ast.AST, names: tuple[str, ...]) -> bool:
+    return isinstance(node, ast.Call) and _callee(node) in names
 
 
 def _divides(node: ast.AST) -> bool:
