@@ -84,6 +84,30 @@ RULES: dict[str, RuleInfo] = {
             "TVU303", "cpp-log-not-first", "C++ macro is not the first statement", fix="unsafe"
         ),
         RuleInfo(
+            "TVU401",
+            "hand-rolled-conv-norm-activation",
+            "convolution, norm and activation built by hand; use Conv2dNormActivation",
+            default=False,
+        ),
+        RuleInfo(
+            "TVU402",
+            "hand-rolled-squeeze-excitation",
+            "squeeze-and-excitation block built by hand; use SqueezeExcitation",
+            default=False,
+        ),
+        RuleInfo(
+            "TVU403",
+            "hand-rolled-mlp",
+            "Linear-activation stack built by hand; use torchvision.ops.MLP",
+            default=False,
+        ),
+        RuleInfo(
+            "TVU404",
+            "hand-rolled-stochastic-depth",
+            "stochastic depth computed inline; use torchvision.ops.stochastic_depth",
+            default=False,
+        ),
+        RuleInfo(
             "TVU900",
             "unused-suppression",
             "suppression comment that suppresses nothing",
