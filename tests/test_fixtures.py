@@ -10,7 +10,7 @@ from tvusage_lint.entries import EXEMPT, INHERITED, LOGGED, MISSING
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
-# (code, path, line, symbol) of every seeded Python violation (TVU208 switched on).
+# (code, path, line, symbol) of every seeded Python violation (TVU208 and TVU4 switched on).
 EXPECTED = [
     ("TVU103", "torchvision/datasets/mnist.py", 4, "torchvision.datasets.mnist.MNIST"),
     ("TVU104", "torchvision/datasets/video.py", 4, "torchvision.datasets.video.VideoClipsDataset"),
@@ -19,6 +19,10 @@ EXPECTED = [
     ("TVU205", "torchvision/io/video.py", 9, "torchvision.io.video.read_video"),
     ("TVU207", "torchvision/io/video.py", 13, "torchvision.io.video"),
     ("TVU101", "torchvision/models/alexnet.py", 6, "torchvision.models.alexnet.AlexNet"),
+    ("TVU404", "torchvision/models/mnasnet.py", 14, "torchvision.models.mnasnet._drop_path"),
+    ("TVU402", "torchvision/models/mnasnet.py", 18, "torchvision.models.mnasnet._SqueezeExcite"),
+    ("TVU401", "torchvision/models/mnasnet.py", 38, "torchvision.models.mnasnet.MNASNet.__init__"),
+    ("TVU403", "torchvision/models/mnasnet.py", 45, "torchvision.models.mnasnet.MNASNet.__init__"),
     ("TVU202", "torchvision/models/vgg.py", 10, "torchvision.models.vgg.VGG"),
     ("TVU900", "torchvision/ops/boxes.py", 14, ""),
     ("TVU207", "torchvision/ops/misc.py", 13, "torchvision.ops.misc.FrozenBatchNorm2d"),
@@ -80,7 +84,7 @@ def python_findings(result):
 
 
 def test_fixture_tree_has_exactly_the_seeded_violations() -> None:
-    result = check(FIXTURES, extend=("TVU208",))
+    result = check(FIXTURES, extend=("TVU208", "TVU4"))
     assert python_findings(result) == EXPECTED
 
 

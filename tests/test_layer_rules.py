@@ -1,0 +1,539 @@
+"""TVU401-TVU404 on small trees: exact (code, line, symbol) for each hand-rolled layer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import brief, check, write_tree
+from tvusage_lint.python import layers as L
+from tvusage_lint.python.facts import extract
+
+ON = ("TVU4",)
+MOD = "torchvision.models.blocks"
+
+
+def findings(tmp_path: Path, text: str, rel: str = "torchvision/models/blocks.py"):
+    write_tree(tmp_path, {rel: text})
+    return check(tmp_path, extend=ON).findings
+
+
+# --- TVU401: Conv -> Norm (-> Activation) ------------------------------------------------
+
+
+def test_sequential_conv_norm_act(tmp_path: Path) -> None:
+    found = findings(
+        tmp_path,
+        """
+        from torch import nn
+
+        class Stem(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body = nn.Sequential(
+                    nn.Conv2d(3, 32, 3, padding=1, bias=False),
+                    nn.BatchNorm2d(32),
+                    nn.ReLU(inplace=True),
+                    nn.MaxPool2d(2),
+                    nn.Conv2d(32, 64, 1),
+                    nn.GroupNorm(8, 64),
+                )
+        """,
+    )
+    assert brief(found) == [
+        ("TVU401", 7, f"{MOD}.Stem.__init__"),
+        ("TVU401", 11, f"{MOD}.Stem.__init__"),
+    ]
+    assert [(f.column, f.message, f.event) for f in found] == [
+        (
+            13,
+            "hand-rolled Conv2d → BatchNorm2d → ReLU; use `torchvision.ops.Conv2dNormActivation`",
+            "",
+        ),
+        (13, "hand-rolled Conv2d → GroupNorm; use `torchvision.ops.Conv2dNormActivation`", ""),
+    ]
+
+
+def test_list_built_up_in_a_row_and_a_named_conv(tmp_path: Path) -> None:
+    found = findings(
+        tmp_path,
+        """
+        from torch import nn
+
+        def make_layers(cfg):
+            layers = []
+            in_channels = 3
+            for v in cfg:
+                conv2d = nn.Conv2d(in_channels, v, kernel_size=3, padding=1)
+                layers += [conv2d, nn.BatchNorm2d(v), nn.ReLU(inplace=True)]
+                in_channels = v
+            return nn.Sequential(*layers)
+
+        def head():
+            layers = [nn.Conv2d(8, 8, 3)]
+            layers.append(nn.BatchNorm2d(8))
+            layers.extend([nn.SiLU()])
+            return layers
+        """,
+    )
+    assert brief(found) == [
+        ("TVU401", 7, f"{MOD}.make_layers"),
+        ("TVU401", 13, f"{MOD}.head"),
+    ]
+    assert found[1].message.startswith("hand-rolled Conv2d → BatchNorm2d → SiLU;")
+
+
+def test_ordered_dict_sequential_subclass_and_conv3d(tmp_path: Path) -> None:
+    found = findings(
+        tmp_path,
+        """
+        from collections import OrderedDict
+        from torch import nn
+
+        class Features(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.features = nn.Sequential(
+                    OrderedDict(
+                        [
+                            ("conv0", nn.Conv2d(3, 64, 7, 2, 3, bias=False)),
+                            ("norm0", nn.BatchNorm2d(64)),
+                            ("relu0", nn.ReLU(inplace=True)),
+                        ]
+                    )
+                )
+
+        class Stem3d(nn.Sequential):
+            def __init__(self):
+                super().__init__(
+                    nn.Conv3d(3, 64, (3, 7, 7), bias=False),
+                    nn.BatchNorm3d(64),
+                )
+        """,
+    )
+    assert brief(found) == [
+        ("TVU401", 10, f"{MOD}.Features.__init__"),
+        ("TVU401", 20, f"{MOD}.Stem3d.__init__"),
+    ]
+    assert found[1].message == (
+        "hand-rolled Conv3d → BatchNorm3d; use `torchvision.ops.Conv3dNormActivation`"
+    )
+
+
+def test_class_shaped_conv_norm_act(tmp_path: Path) -> None:
+    found = findings(
+        tmp_path,
+        """
+        import torch.nn.functional as F
+        from torch import nn
+
+        class BasicConv2d(nn.Module):
+            def __init__(self, in_channels, out_channels, **kwargs):
+                super().__init__()
+                self.conv = nn.Conv2d(in_channels, out_channels, bias=False, **kwargs)
+                self.bn = nn.BatchNorm2d(out_channels, eps=0.001)
+
+            def forward(self, x):
+                x = self.conv(x)
+                x = self.bn(x)
+                return F.relu(x, inplace=True)
+
+        class ConvBN(nn.Module):
+            def __init__(self, c):
+                super().__init__()
+                self.conv = nn.Conv2d(c, c, 3)
+                self.norm = nn.BatchNorm2d(c)
+                self.act = nn.Hardswish()
+
+            def forward(self, x):
+                return self.act(self.norm(self.conv(x)))
+
+        class NotInOrder(nn.Module):
+            def __init__(self, c):
+                super().__init__()
+                self.conv = nn.Conv2d(c, c, 3)
+                self.bn = nn.BatchNorm2d(c)
+
+            def forward(self, x):
+                return self.conv(self.bn(x))
+
+        class MoreThanThat(nn.Module):
+            def __init__(self, c):
+                super().__init__()
+                self.conv = nn.Conv2d(c, c, 3)
+                self.bn = nn.BatchNorm2d(c)
+
+            def forward(self, x):
+                return self.bn(self.conv(x)) + x
+        """,
+    )
+    assert brief(found) == [
+        ("TVU401", 4, f"{MOD}.BasicConv2d"),
+        ("TVU401", 15, f"{MOD}.ConvBN"),
+    ]
+    assert [(f.column, f.end_column) for f in found] == [(1, 18), (1, 13)]
+    assert found[0].message.startswith("hand-rolled Conv2d → BatchNorm2d → relu;")
+
+
+@pytest.mark.parametrize(
+    "imports, conv, norm",
+    [
+        ("import torch.nn as nn", "nn.Conv2d", "nn.BatchNorm2d"),
+        ("import torch", "torch.nn.Conv2d", "torch.nn.BatchNorm2d"),
+        ("from torch.nn import BatchNorm2d, Conv2d", "Conv2d", "BatchNorm2d"),
+        ("from torch.nn import *", "Conv2d", "BatchNorm2d"),
+        ("import torch\nnn = torch.nn", "nn.Conv2d", "nn.BatchNorm2d"),
+    ],
+)
+def test_names_resolve_to_torch_nn(tmp_path: Path, imports: str, conv: str, norm: str) -> None:
+    text = f"{imports}\n\ndef stem():\n    layers = [{conv}(3, 8, 3), {norm}(8)]\n"
+    assert brief(findings(tmp_path, text)) == [("TVU401", imports.count("\n") + 4, f"{MOD}.stem")]
+
+
+@pytest.mark.parametrize(
+    "imports, conv",
+    [
+        ("from torch import nn\nfrom .layers import Conv2d", "Conv2d"),  # a project layer
+        ("from torch import nn\nfrom torch.ao.nn import quantized", "quantized.Conv2d"),
+        ("from torch import nn", "Conv2d"),  # unbound, no star import
+    ],
+)
+def test_names_from_elsewhere_are_not_torch_nn(tmp_path: Path, imports: str, conv: str) -> None:
+    text = f"{imports}\n\ndef stem():\n    layers = [{conv}(3, 8, 3), nn.BatchNorm2d(8)]\n"
+    assert brief(findings(tmp_path, text)) == []
+
+
+def test_not_conv_norm_act(tmp_path: Path) -> None:
+    found = findings(
+        tmp_path,
+        """
+        from torch import nn
+
+        def negatives(norm_layer, c):
+            a = nn.Sequential(nn.Conv2d(c, c, 3), nn.ReLU())  # no norm
+            b = nn.Sequential(nn.Conv2d(c, c, 3), nn.ReLU(), nn.BatchNorm2d(c))  # not direct
+            d = nn.Sequential(nn.Conv2d(c, c, 3), norm_layer(c))  # through a parameter
+            e = nn.Sequential(nn.Conv3d(c, c, 3), nn.BatchNorm2d(c))  # dimensions differ
+            f = nn.Sequential(nn.Conv2d(c, c, 3, padding_mode="reflect"), nn.BatchNorm2d(c))
+            g = nn.Sequential(nn.Conv2d(c, 2 * c, 3), nn.LayerNorm(c))  # not the channels
+            h = nn.ModuleList([nn.Conv2d(c, c, 3), nn.BatchNorm2d(c)])  # not applied in order
+            layers = [nn.Conv2d(c, c, 3)]
+            print(layers)
+            layers.append(nn.BatchNorm2d(c))  # not in a row
+            return a, b, d, e, f, g, h, layers
+        """,
+    )
+    assert brief(found) == []
+
+
+def test_ops_scope_is_not_reported(tmp_path: Path) -> None:
+    text = """
+        from torch import nn
+
+        class ConvNormActivation(nn.Sequential):
+            def __init__(self, c):
+                super().__init__(nn.Conv2d(c, c, 3), nn.BatchNorm2d(c), nn.ReLU())
+
+        def mlp(c):
+            return nn.Sequential(nn.Linear(c, c), nn.ReLU(), nn.Linear(c, c))
+    """
+    found = findings(tmp_path, text, "torchvision/ops/misc.py")
+    assert [f for f in found if f.code.startswith("TVU4")] == []
+    assert len(extract((tmp_path / "torchvision/ops/misc.py").read_bytes()).layers) == 2
+
+
+def test_off_by_default_and_suppressible(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "torchvision/models/blocks.py": """
+                from torch import nn
+
+                def stem():  # tvusage: ignore[TVU403]
+                    a = [nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8)]  # tvusage: ignore[TVU401]
+                    b = [nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 8)]
+                    return a, b
+            """
+        },
+    )
+    assert brief(check(tmp_path).findings) == []
+    assert brief(check(tmp_path, extend=ON).findings) == []
+    (tmp_path / "torchvision/models/blocks.py").write_text(
+        "from torch import nn\n\nb = [nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 8)]\n"
+    )
+    assert brief(check(tmp_path).findings) == []
+    assert brief(check(tmp_path, extend=ON).findings) == [("TVU403", 3, MOD)]
+
+
+def test_a_crash_is_contained(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tvusage_lint.python import layer_rules
+
+    def boom(module, settings):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(layer_rules, "check", boom)
+    found = findings(
+        tmp_path, "from torch import nn\n\nx = [nn.Conv2d(1, 1, 1), nn.BatchNorm2d(1)]\n"
+    )
+    assert {f.path.rsplit("/", 1)[-1] for f in found} == {"__init__.py", "blocks.py", "utils.py"}
+    assert {(f.code, f.line) for f in found} == {("TVU001", 1)}
+    assert found[0].message.startswith("internal error in the layer rules (TVU401-TVU404)")
+
+
+# --- TVU402: squeeze-and-excitation -------------------------------------------------------
+
+
+def test_squeeze_excitation_blocks(tmp_path: Path) -> None:
+    found = findings(
+        tmp_path,
+        """
+        import torch
+        from torch import nn
+        from torch.nn import functional as F
+
+        class SE(nn.Module):
+            def __init__(self, c, s):
+                super().__init__()
+                self.avgpool = nn.AdaptiveAvgPool2d(1)
+                self.fc1 = nn.Conv2d(c, s, 1)
+                self.fc2 = nn.Conv2d(s, c, kernel_size=1)
+                self.activation = nn.SiLU()
+                self.scale_activation = nn.Sigmoid()
+
+            def _scale(self, input):
+                return self.scale_activation(self.fc2(self.activation(self.fc1(self.avgpool(input)))))
+
+            def forward(self, input):
+                return self._scale(input) * input
+
+        class SELayer(nn.Module):
+            def __init__(self, channel, reduction=16):
+                super().__init__()
+                self.avg_pool = nn.AdaptiveAvgPool2d((1, 1))
+                self.fc = nn.Sequential(
+                    nn.Linear(channel, channel // reduction, bias=False),
+                    nn.ReLU(inplace=True),
+                    nn.Linear(channel // reduction, channel, bias=False),
+                    nn.Sigmoid(),
+                )
+
+            def forward(self, x):
+                b, c, _, _ = x.size()
+                y = self.avg_pool(x).view(b, c)
+                y = self.fc(y).view(b, c, 1, 1)
+                return x * y.expand_as(x)
+
+        class FunctionalSE(nn.Module):
+            def __init__(self, c, s):
+                super().__init__()
+                self.fc1 = nn.Conv2d(c, s, 1)
+                self.fc2 = nn.Conv2d(s, c, 1)
+
+            def forward(self, x):
+                scale = F.adaptive_avg_pool2d(x, 1)
+                scale = F.relu(self.fc1(scale))
+                return x * F.hardsigmoid(self.fc2(scale))
+        """,
+    )
+    assert brief(found) == [
+        ("TVU402", 5, f"{MOD}.SE"),
+        ("TVU402", 20, f"{MOD}.SELayer"),
+        ("TVU402", 37, f"{MOD}.FunctionalSE"),
+    ]
+    assert [f.message for f in found] == [
+        "hand-rolled squeeze-and-excitation (AdaptiveAvgPool2d → Conv2d → SiLU → Conv2d → "
+        "Sigmoid); use `torchvision.ops.SqueezeExcitation`",
+        "hand-rolled squeeze-and-excitation (AdaptiveAvgPool2d → Linear → ReLU → Linear → "
+        "Sigmoid); use `torchvision.ops.SqueezeExcitation`",
+        "hand-rolled squeeze-and-excitation (adaptive_avg_pool2d → Conv2d → relu → Conv2d → "
+        "hardsigmoid); use `torchvision.ops.SqueezeExcitation`",
+    ]
+
+
+def test_not_squeeze_excitation(tmp_path: Path) -> None:
+    found = findings(
+        tmp_path,
+        """
+        from torch import nn
+
+        class MultiLabelHead(nn.Module):  # the sigmoid output is returned, not a scale
+            def __init__(self, c, n):
+                super().__init__()
+                self.pool = nn.AdaptiveAvgPool2d(1)
+                self.fc1 = nn.Linear(c, c)
+                self.relu = nn.ReLU()
+                self.fc2 = nn.Linear(c, n)
+                self.out = nn.Sigmoid()
+
+            def forward(self, x):
+                return self.out(self.fc2(self.relu(self.fc1(self.pool(x).flatten(1)))))
+
+        class Attention(nn.Module):  # 3x3 convolutions and a max pool: another block
+            def __init__(self, c):
+                super().__init__()
+                self.pool = nn.AdaptiveMaxPool2d(1)
+                self.fc1 = nn.Conv2d(c, c, 3)
+                self.relu = nn.ReLU()
+                self.fc2 = nn.Conv2d(c, c, 3)
+                self.gate = nn.Sigmoid()
+
+            def forward(self, x):
+                return x * self.gate(self.fc2(self.relu(self.fc1(self.pool(x)))))
+        """,
+    )
+    assert brief(found) == []
+
+
+# --- TVU403: MLP -------------------------------------------------------------------------
+
+
+def test_mlp(tmp_path: Path) -> None:
+    found = findings(
+        tmp_path,
+        """
+        from torch import nn
+
+        class Heads(nn.Module):
+            def __init__(self, c, n):
+                super().__init__()
+                self.plain = nn.Sequential(nn.Linear(c, 4 * c), nn.GELU(), nn.Linear(4 * c, c))
+                self.dropped = nn.Sequential(
+                    nn.Flatten(),
+                    nn.Linear(c, c),
+                    nn.BatchNorm1d(c),
+                    nn.ReLU(inplace=True),
+                    nn.Dropout(0.2),
+                    nn.Linear(c, n),
+                    nn.Dropout(0.2),
+                )
+        """,
+    )
+    assert brief(found) == [
+        ("TVU403", 6, f"{MOD}.Heads.__init__"),
+        ("TVU403", 9, f"{MOD}.Heads.__init__"),
+    ]
+    assert [f.message for f in found] == [
+        "hand-rolled MLP Linear → GELU → Linear; use `torchvision.ops.MLP`",
+        "hand-rolled MLP Linear → BatchNorm1d → ReLU → Dropout → Linear → Dropout; "
+        "use `torchvision.ops.MLP`",
+    ]
+
+
+def test_not_mlp(tmp_path: Path) -> None:
+    found = findings(
+        tmp_path,
+        """
+        from torch import nn
+
+        def heads(c, n):
+            single = nn.Sequential(nn.Linear(c, c), nn.ReLU())
+            no_act = nn.Sequential(nn.Linear(c, c), nn.Linear(c, n))
+            # MLP(dropout=0.5) would also drop out the logits
+            vgg = nn.Sequential(
+                nn.Linear(c, c),
+                nn.ReLU(True),
+                nn.Dropout(0.5),
+                nn.Linear(c, c),
+                nn.ReLU(True),
+                nn.Dropout(0.5),
+                nn.Linear(c, n),
+            )
+            biases = nn.Sequential(nn.Linear(2, c), nn.ReLU(), nn.Linear(c, n, bias=False))
+            acts = nn.Sequential(
+                nn.Linear(c, c), nn.ReLU(), nn.Linear(c, c), nn.Tanh(), nn.Linear(c, n)
+            )
+            return single, no_act, vgg, biases, acts
+        """,
+    )
+    assert brief(found) == []
+
+
+# --- TVU404: stochastic depth ----------------------------------------------------------------
+
+
+def test_stochastic_depth(tmp_path: Path) -> None:
+    found = findings(
+        tmp_path,
+        """
+        import torch
+        from torch import nn
+
+        def stochastic_depth(input, p, training=True):
+            if not training or p == 0.0:
+                return input
+            survival_rate = 1.0 - p
+            size = [input.shape[0]] + [1] * (input.ndim - 1)
+            noise = torch.empty(size, dtype=input.dtype, device=input.device)
+            noise = noise.bernoulli_(survival_rate)
+            if survival_rate > 0.0:
+                noise.div_(survival_rate)
+            return input * noise
+
+        def drop_path(x, drop_prob=0.0, training=False):
+            keep_prob = 1 - drop_prob
+            shape = (x.shape[0],) + (1,) * (x.ndim - 1)
+            random_tensor = keep_prob + torch.rand(shape, dtype=x.dtype, device=x.device)
+            random_tensor.floor_()
+            return x.div(keep_prob) * random_tensor
+
+        class Block(nn.Module):
+            def forward(self, x):
+                keep = 1.0 - self.p
+                mask = torch.rand(x.shape[0], 1, 1, 1, device=x.device) < keep
+                return x + self.body(x) * mask / keep
+        """,
+    )
+    assert brief(found) == [
+        ("TVU404", 10, f"{MOD}.stochastic_depth"),
+        ("TVU404", 18, f"{MOD}.drop_path"),
+        ("TVU404", 25, f"{MOD}.Block.forward"),
+    ]
+    assert found[0].column == 13
+    assert found[0].message == (
+        "hand-rolled stochastic depth (per-sample Bernoulli keep-mask, rescaled); "
+        "use `torchvision.ops.stochastic_depth` or `torchvision.ops.StochasticDepth`"
+    )
+
+
+def test_not_stochastic_depth(tmp_path: Path) -> None:
+    found = findings(
+        tmp_path,
+        """
+        import torch
+
+        class RandomHorizontalFlip(torch.nn.Module):
+            def forward(self, img):
+                if torch.rand(1) < self.p:
+                    return img.flip(-1) * 1.0 / 1.0
+                return img
+
+        def dropout(x, p):
+            mask = torch.empty_like(x).bernoulli_(1 - p)  # one value per element
+            return x * mask / (1 - p)
+
+        def not_scaled(x, p):
+            mask = torch.empty(x.shape[0], 1).bernoulli_(1 - p)
+            return x * mask
+        """,
+    )
+    assert brief(found) == []
+
+
+# --- facts: cheap when there is nothing to find ----------------------------------------
+
+
+def test_files_without_trigger_words_are_not_scanned(monkeypatch: pytest.MonkeyPatch) -> None:
+    def unexpected(*args, **kwargs):
+        raise AssertionError("scanned a file without trigger words")
+
+    monkeypatch.setattr(L, "_Scanner", unexpected)
+    text = b"import torch\nfrom torch import nn\n\nlayers = nn.Sequential(nn.Conv2d(1, 1, 1))\n"
+    assert extract(text).layers == ()
+    assert extract(b"def f(x):\n    return x\n").layers == ()
+    assert extract(b"def f(:\n").layers == ()
+
+
+def test_trigger_lines() -> None:
+    text = "a = 1\nb = nn.BatchNorm2d(1)\nc = torch.rand(2) < 1  # rand( again\nnn.Linear\n"
+    assert L.trigger_lines(text) == ([2, 3, 4], [3])
