@@ -36,7 +36,7 @@ class LayerHit:
 
 
 # Every pattern names one of these: a norm, a Linear, a sigmoid gate, a random draw.
-RANDOM_TRIGGERS = ("bernoulli", "rand(")
+RANDOM_TRIGGERS = ("bernoulli", "torch.rand(")
 TRIGGERS = ("Norm", "Linear", "igmoid", *RANDOM_TRIGGERS)
 
 _CONVS = {"Conv2d": 2, "Conv3d": 3}
@@ -270,13 +270,14 @@ def _header_nodes(stmt: ast.stmt) -> Iterator[ast.AST]:
 
 
 class _Scanner:
-    def __init__(self, text: str, lines: list[int], random_lines: list[int]) -> None:
-        self.lines = lines
-        self.random_lines = random_lines
+    def __init__(self, text: str, lines: Lines) -> None:
+        self.lines = lines.all
+        self.random_lines = lines.random
+        self.sequential_lines = lines.sequential
         self.sequences = "Norm" in text or "Linear" in text
         self.norms = "Norm" in text
         self.gates = "igmoid" in text
-        self.random = bool(random_lines)
+        self.random = bool(lines.random)
         self.hits: list[LayerHit] = []
 
     def touched(self, node: ast.AST, lines: list[int] | None = None) -> bool:
@@ -314,10 +315,13 @@ class _Scanner:
             if isinstance(stmt, _DEFS):
                 self._function(stmt, self._qual(owner, fn, stmt.name), False)
                 continue
-            if self.sequences:
+            if self.sequences and self.touched(stmt, self.sequential_lines):
                 for node in _header_nodes(stmt):
                     if isinstance(node, ast.Call):
-                        self._call(node, owner, owner_line, fn, seq_init)
+                        self._call(node, owner, owner_line, fn)
+            elif seq_init and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+                if _is_super_init(stmt.value):  # the layers of an nn.Sequential subclass
+                    self._call(stmt.value, owner, owner_line, fn)
             for field in (*_BLOCKS, "handlers", "cases"):
                 inner = getattr(stmt, field, None)
                 if not inner:
@@ -350,13 +354,13 @@ class _Scanner:
         owner: str,
         owner_line: int,
         fn: ast.FunctionDef | ast.AsyncFunctionDef | None,
-        seq_init: bool,
     ) -> None:
+        """``nn.Sequential(...)``, or ``super().__init__(...)`` of a Sequential subclass."""
         name = dotted(call.func)
         if _final(name) == "Sequential":
             names = [name]
-        elif seq_init and _is_super_init(call):
-            names = []  # the layers of an nn.Sequential subclass
+        elif _is_super_init(call):
+            names = []
         else:
             return
         args: list[ast.expr] = list(call.args)
@@ -887,35 +891,48 @@ def _per_sample(shape: ast.Call, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> 
     return False
 
 
-def trigger_lines(text: str) -> tuple[list[int], list[int]]:
-    """Lines holding a trigger word; and those of them holding a random draw."""
-    found: list[tuple[int, bool]] = []  # (offset, a random draw)
-    for word in TRIGGERS:
-        if word not in text:
-            continue
-        random = word in RANDOM_TRIGGERS
-        pos = text.find(word)
-        while pos != -1:
-            found.append((pos, random))
-            pos = text.find(word, pos + 1)
-    lines: list[int] = []
-    random_lines: list[int] = []
+@dataclass(frozen=True)
+class Lines:
+    """Lines holding a trigger word; those holding a random draw; those naming Sequential."""
+
+    all: list[int]
+    random: list[int]
+    sequential: list[int]
+
+
+def trigger_lines(text: str) -> Lines:
+    found = sorted((pos, word) for word in (*TRIGGERS, "Sequential") for pos in _finds(text, word))
+    lines = Lines([], [], [])
     line, counted = 1, 0
-    for pos, random in sorted(found):
+    for pos, word in found:
         line += text.count("\n", counted, pos)
         counted = pos
-        if not lines or lines[-1] != line:
-            lines.append(line)
-        if random and (not random_lines or random_lines[-1] != line):
-            random_lines.append(line)
-    return lines, random_lines
+        if word == "Sequential":
+            _add(lines.sequential, line)
+            continue
+        _add(lines.all, line)
+        if word in RANDOM_TRIGGERS:
+            _add(lines.random, line)
+    return lines
+
+
+def _finds(text: str, word: str) -> Iterator[int]:
+    pos = text.find(word)
+    while pos != -1:
+        yield pos
+        pos = text.find(word, pos + 1)
+
+
+def _add(lines: list[int], line: int) -> None:
+    if not lines or lines[-1] != line:
+        lines.append(line)
 
 
 def scan(tree: ast.Module, text: str) -> tuple[LayerHit, ...]:
     """The hand-rolled layers of one parsed module; () when no trigger word occurs."""
-    lines, random = trigger_lines(text)
-    if not lines:
+    lines = trigger_lines(text)
+    if not lines.all:
         return ()
-    scanner = _Scanner(text, lines, random)
+    scanner = _Scanner(text, lines)
     scanner.block(tree.body, "", 0, None)
     return tuple(scanner.hits)
