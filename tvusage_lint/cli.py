@@ -48,6 +48,14 @@ def _settings(paths: tuple[str, ...], config: str | None, **cli: object):
 
 
 def _engine(settings, paths: tuple[str, ...], no_cache: bool, jobs: int, *, bar: bool = False):
+    if jobs == 0:
+        import os
+
+        jobs = (
+            len(os.sched_getaffinity(0))
+            if hasattr(os, "sched_getaffinity")
+            else os.cpu_count() or 1
+        )
     """``bar``: the output is for people, so a progress bar may show on a terminal's stderr."""
     from tvusage_lint.engine import Engine
 
@@ -108,10 +116,9 @@ def _run_options(command):
             click.option(
                 "--jobs",
                 "-j",
-                type=click.IntRange(min=1),
-                default=1,
-                show_default=True,
-                help="Parse cold files in N processes.",
+                type=click.IntRange(min=0),
+                default=0,
+                help="Parse cold files in N parallel processes (default 0: one per core).",
             ),
             click.option(
                 "--strict/--no-strict",

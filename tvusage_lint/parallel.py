@@ -4,6 +4,7 @@ in worker processes when ``--jobs`` asks for more than one and enough files are 
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
@@ -32,6 +33,38 @@ def _extract_many(kind: str, items: Sequence[tuple[bytes | None, str, str]]) -> 
     return [_extract(kind, data, error, name) for data, error, name in items]
 
 
+def _context():
+    """fork where there is one: workers start in milliseconds and inherit the imports."""
+    try:
+        return multiprocessing.get_context("fork")
+    except ValueError:
+        return None
+
+
+def _in_workers(
+    kind: str, items: list[tuple[bytes | None, str, str]], workers: int, progress: Progress | None
+) -> list[object]:
+    """``workers`` parallel parsers: this process takes the first chunk itself and
+    ``workers - 1`` processes the rest, so two cores need a single extra process."""
+    n = workers if progress is None else min(len(items), workers * _CHUNKS_PER_JOB)
+    chunks = [items[c::n] for c in range(n)]
+    results: list[object] = [None] * len(items)
+    done = 0
+    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=_context()) as pool:
+        futures = [pool.submit(_extract_many, kind, chunk) for chunk in chunks[1:]]
+        results[0::n] = _extract_many(kind, chunks[0])
+        done += len(chunks[0])
+        if progress is not None:
+            progress(kind, done, len(items))
+        for c, future in enumerate(futures, start=1):
+            part = future.result()
+            results[c::n] = part
+            done += len(part)
+            if progress is not None:
+                progress(kind, done, len(items))
+    return results
+
+
 def facts_for(
     files: Sequence[SourceFile],
     kind: str,
@@ -58,16 +91,7 @@ def facts_for(
     workers = min(jobs, len(todo) // _MIN_PER_JOB)
     try:
         if workers > 1:
-            n = workers if progress is None else min(len(items), workers * _CHUNKS_PER_JOB)
-            chunks = [items[c::n] for c in range(n)]
-            results: list[object] = [None] * len(items)
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                done = 0
-                for c, part in enumerate(pool.map(_extract_many, [kind] * n, chunks)):
-                    results[c::n] = part
-                    done += len(part)
-                    if progress is not None:
-                        progress(kind, done, len(items))
+            results = _in_workers(kind, items, workers, progress)
         elif progress is None:
             results = _extract_many(kind, items)
         else:
