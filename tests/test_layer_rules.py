@@ -536,4 +536,4 @@ def test_files_without_trigger_words_are_not_scanned(monkeypatch: pytest.MonkeyP
 
 def test_trigger_lines() -> None:
     text = "a = 1\nb = nn.BatchNorm2d(1)\nc = torch.rand(2) < 1  # rand( again\nnn.Linear\n"
-    assert L.trigger_lines(text) == L.Lines([2, 3, 4], [3], [])
+    assert L.trigger_lines(text) == L.Lines([2, 3, 4], [3], [], {"Norm", "torch.rand(", "Linear"})

@@ -270,13 +270,13 @@ def _header_nodes(stmt: ast.stmt) -> Iterator[ast.AST]:
 
 
 class _Scanner:
-    def __init__(self, text: str, lines: Lines) -> None:
+    def __init__(self, lines: Lines) -> None:
         self.lines = lines.all
         self.random_lines = lines.random
         self.sequential_lines = lines.sequential
-        self.sequences = "Norm" in text or "Linear" in text
-        self.norms = "Norm" in text
-        self.gates = "igmoid" in text
+        self.sequences = "Norm" in lines.words or "Linear" in lines.words
+        self.norms = "Norm" in lines.words
+        self.gates = "igmoid" in lines.words
         self.random = bool(lines.random)
         self.hits: list[LayerHit] = []
 
@@ -287,7 +287,7 @@ class _Scanner:
         i = bisect.bisect_left(lines, start)
         return i < len(lines) and lines[i] <= end
 
-    # owner: qualname of the enclosing definition; in_function: the owner is a function
+    # owner: qualname of the enclosing definition; fn: the enclosing function, if any
     def block(
         self,
         body: list[ast.stmt],
@@ -574,9 +574,7 @@ class _Scanner:
         # Cheap first: masks drawn in the statements that name a random draw. A draw in
         # an ``if`` test (``if torch.rand(1) < p:``, the transforms) is never a mask.
         candidates: list[tuple[ast.AST, set[str]]] = []  # (draw, names bound to the mask)
-        for stmt in _own_statements(fn.body):
-            if not isinstance(stmt, _SIMPLE) or not self.touched(stmt, self.random_lines):
-                continue
+        for stmt in self._random_statements(fn.body):
             parents: dict[int, ast.AST] = {}
             for node in ast.walk(stmt):
                 for child in ast.iter_child_nodes(node):
@@ -615,24 +613,24 @@ class _Scanner:
             )
             return
 
+    def _random_statements(self, body: list[ast.stmt]) -> Iterator[ast.stmt]:
+        """The simple statements of ``body`` (and its blocks, not nested definitions) on
+        lines that draw random numbers."""
+        for stmt in body:
+            if not self.touched(stmt, self.random_lines) or isinstance(
+                stmt, (*_DEFS, ast.ClassDef)
+            ):
+                continue
+            if isinstance(stmt, _SIMPLE):
+                yield stmt
+                continue
+            for field in _BLOCKS:
+                yield from self._random_statements(getattr(stmt, field, None) or [])
+            for part in getattr(stmt, "handlers", None) or getattr(stmt, "cases", None) or ():
+                yield from self._random_statements(part.body)
+
 
 _SIMPLE = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return, ast.Expr)
-
-
-def _own_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
-    """Every statement of ``body`` and its blocks, not entering nested definitions."""
-    stack = list(reversed(body))
-    while stack:
-        stmt = stack.pop()
-        yield stmt
-        if isinstance(stmt, (*_DEFS, ast.ClassDef)):
-            continue
-        inner: list[ast.stmt] = []
-        for field in _BLOCKS:
-            inner.extend(getattr(stmt, field, None) or ())
-        for part in getattr(stmt, "handlers", None) or getattr(stmt, "cases", None) or ():
-            inner.extend(part.body)
-        stack.extend(reversed(inner))
 
 
 def _functional_pool(call: ast.Call) -> bool:
@@ -861,10 +859,22 @@ def _assigned(fn: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> list[ast
     """The values assigned to ``name`` in the function (``name = value`` only)."""
     return [
         n.value
-        for n in _own_nodes(fn.body)
+        for n in _own_statements(fn.body)
         if isinstance(n, ast.Assign)
         and any(isinstance(t, ast.Name) and t.id == name for t in n.targets)
     ]
+
+
+def _own_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Every statement of ``body`` and its blocks, not entering nested definitions."""
+    for stmt in body:
+        yield stmt
+        if isinstance(stmt, (*_DEFS, ast.ClassDef)):
+            continue
+        for field in _BLOCKS:
+            yield from _own_statements(getattr(stmt, field, None) or [])
+        for part in getattr(stmt, "handlers", None) or getattr(stmt, "cases", None) or ():
+            yield from _own_statements(part.body)
 
 
 def _per_sample(shape: ast.Call, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
@@ -893,16 +903,21 @@ def _per_sample(shape: ast.Call, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> 
 
 @dataclass(frozen=True)
 class Lines:
-    """Lines holding a trigger word; those holding a random draw; those naming Sequential."""
+    """Lines holding a trigger word; those holding a random draw; those naming Sequential;
+    the trigger words found."""
 
     all: list[int]
     random: list[int]
     sequential: list[int]
+    words: set[str]
 
 
 def trigger_lines(text: str) -> Lines:
-    found = sorted((pos, word) for word in (*TRIGGERS, "Sequential") for pos in _finds(text, word))
-    lines = Lines([], [], [])
+    found = [(pos, word) for word in TRIGGERS for pos in _finds(text, word)]
+    if found:
+        found.extend((pos, "Sequential") for pos in _finds(text, "Sequential"))
+        found.sort()
+    lines = Lines([], [], [], {word for _, word in found})
     line, counted = 1, 0
     for pos, word in found:
         line += text.count("\n", counted, pos)
@@ -933,6 +948,6 @@ def scan(tree: ast.Module, text: str) -> tuple[LayerHit, ...]:
     lines = trigger_lines(text)
     if not lines.all:
         return ()
-    scanner = _Scanner(text, lines)
+    scanner = _Scanner(lines)
     scanner.block(tree.body, "", 0, None)
     return tuple(scanner.hits)
