@@ -18,10 +18,10 @@ from click.testing import CliRunner
 from helpers import write_tree
 
 from tvusage_lint import __version__, parallel
-from tvusage_lint.cache import CACHE_DIR
+from tvusage_lint.cache import CACHE_DIR, cache_file_name
 from tvusage_lint.cli import main
 
-CACHE_FILE = f"facts-{__version__}.pickle"
+CACHE_FILE = cache_file_name()
 TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by tvusage-lint.\n"
@@ -265,3 +265,15 @@ def test_paths_into_one_tree_share_one_cache_without_pyproject(tmp_path: Path) -
     assert project_root(pkg) == root
     assert project_root(pkg / "ops" / "boxes.py") == root
     assert project_root(pkg / "ops") == root
+
+
+def test_the_store_name_changes_with_the_fact_extractors(monkeypatch, tmp_path) -> None:
+    from tvusage_lint import cache
+
+    name = cache.cache_file_name()
+    assert name.startswith(f"facts-{__version__}-") and name.endswith(".pickle")
+    fake = tmp_path / "python"
+    fake.mkdir()
+    (fake / "facts.py").write_text("# another extractor\n")
+    monkeypatch.setattr(cache, "__file__", str(tmp_path / "cache.py"))
+    assert cache.cache_file_name() != name

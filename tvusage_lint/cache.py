@@ -28,6 +28,22 @@ def content_key(kind: str, data: bytes) -> str:
     return kind + ":" + hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+_EXTRACTORS = ("python/facts.py", "python/layers.py", "cpp/facts.py")
+
+
+def cache_file_name() -> str:
+    """``facts-<version>-<extractors>.pickle``: a change to any fact extractor's
+    source gives a new store, so facts of an older shape are never read back."""
+    here = Path(__file__).parent
+    digest = hashlib.blake2b(digest_size=6)
+    for rel in _EXTRACTORS:
+        try:
+            digest.update((here / rel).read_bytes())
+        except OSError:
+            digest.update(rel.encode())
+    return f"facts-{__version__}-{digest.hexdigest()}.pickle"
+
+
 def project_root(start: Path) -> Path:
     """The nearest folder above ``start`` with a pyproject.toml or .git; else the
     folder above the outermost package, so every path into a tree shares one cache."""
@@ -47,7 +63,7 @@ def project_root(start: Path) -> Path:
 class Cache:
     def __init__(self, root: Path) -> None:
         self.folder = root / CACHE_DIR
-        self.file = self.folder / f"facts-{__version__}.pickle"
+        self.file = self.folder / cache_file_name()
         self.entries: dict[str, object] = {}
         self.dirty = False
         self.warnings: list[str] = []
