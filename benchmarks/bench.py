@@ -353,10 +353,18 @@ def targets(rows: dict[str, Row], has_cpp: bool) -> list[str]:
         with_startup = statistics.median(
             c / f.wall for c, f in zip(walls, rows["floor-startup"].runs)
         )
+        single = ""
+        if rows.get("py:jobs1") is not None and rows["py:jobs1"].ok:
+            one = [r.wall for r in rows["py:jobs1"].runs]
+            single = ", --jobs 1: " + format(
+                statistics.median(c / f for c, f in zip(one, rows["floor"].inner)), ".2f"
+            )
+            single += "x"
         out.append(
             f"| Python tree cold within {FLOOR_FACTOR:g}x of the ast.parse loop | "
             f"{ratio:.2f}x (median of per-round ratios; loop {floor:.3f} s in process, "
-            f"{with_startup:.2f}x the loop with start-up) | {verdict(ratio <= FLOOR_FACTOR)} |"
+            f"{with_startup:.2f}x the loop with start-up{single}) | "
+            f"{verdict(ratio <= FLOOR_FACTOR)} |"
         )
     for key, name in (("fixit", "Fixit"), ("torchfix", "TorchFix")):
         other = seconds(key)
@@ -499,6 +507,12 @@ def bench(args, package, python, origin, lint, tools, skip, work: Path) -> int:
             where,
         )
         add(
+            f"{scope}:jobs1",
+            f"tvusage-lint cold -j1 [{name}]",
+            [*lint, "check", "--no-cache", "--jobs", "1", "torchvision"],
+            where,
+        )
+        add(
             f"{scope}:jobs2",
             f"tvusage-lint cold -j2 [{name}]",
             [*lint, "check", "--no-cache", "--jobs", "2", "torchvision"],
@@ -573,8 +587,8 @@ def bench(args, package, python, origin, lint, tools, skip, work: Path) -> int:
     print()
     order = [
         "floor", "floor-startup",
-        "py:cold", "py:jobs2", "py:warm", "py:one",
-        "full:cold", "full:jobs2", "full:warm", "full:one",
+        "py:cold", "py:jobs1", "py:jobs2", "py:warm", "py:one",
+        "full:cold", "full:jobs1", "full:jobs2", "full:warm", "full:one",
         "ruff", "ruff-all", "fixit", "torchfix",
     ]  # fmt: skip
     shown = [rows[k] for k in order if k in rows]
