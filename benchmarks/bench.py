@@ -609,7 +609,7 @@ def bench(args, package, python, origin, lint, tools, skip, work: Path) -> int:
 
     if args.profile:
         for _, where, name in scopes:
-            cmd = ["check", "--no-cache", "-q", "torchvision"]
+            cmd = ["check", "--no-cache", "--jobs", "1", "-q", "torchvision"]  # one process
             print(
                 f"\nprofile [{name}]: python -m cProfile -s cumtime -m tvusage_lint {' '.join(cmd)}"
             )
