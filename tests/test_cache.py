@@ -277,3 +277,32 @@ def test_the_store_name_changes_with_the_fact_extractors(monkeypatch, tmp_path) 
     (fake / "facts.py").write_text("# another extractor\n")
     monkeypatch.setattr(cache, "__file__", str(tmp_path / "cache.py"))
     assert cache.cache_file_name() != name
+
+
+def test_layer_scan_only_when_a_layer_rule_is_selected(tmp_path, monkeypatch) -> None:
+    from tvusage_lint.python import layers
+
+    write_tree(
+        tmp_path,
+        {
+            "torchvision/models/net.py": """
+                from torch import nn
+
+                def make():
+                    return nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU())
+            """
+        },
+    )
+    calls = []
+    real = layers.scan
+    monkeypatch.setattr(layers, "scan", lambda *a: calls.append(1) or real(*a))
+    plain = check(tmp_path, monkeypatch)
+    assert calls == []
+    assert "TVU401" not in plain.stdout
+    selected = check(tmp_path, monkeypatch, "--extend-select", "TVU401")
+    scanned = len(calls)
+    assert scanned == 4  # every file again: the cached facts without the scan are not reused
+    codes = [(f["code"], f["path"], f["line"]) for f in json.loads(selected.stdout)]
+    assert ("TVU401", "torchvision/models/net.py", 4) in codes
+    again = check(tmp_path, monkeypatch, "--extend-select", "TVU401")
+    assert len(calls) == scanned and again.stdout == selected.stdout

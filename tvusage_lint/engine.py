@@ -74,8 +74,13 @@ class Engine:
     def python_facts(self, files: list[SourceFile]) -> list[pyfacts.PyFacts]:
         from tvusage_lint import parallel
 
+        layers = any(code.startswith("TVU4") for code in self.settings.select)
         return parallel.facts_for(
-            files, "py", cache=self.cache, jobs=self.jobs, progress=self.progress
+            files,
+            parallel.PY_LAYERS if layers else parallel.PY,
+            cache=self.cache,
+            jobs=self.jobs,
+            progress=self.progress,
         )
 
     def cpp_facts(self, files: list[SourceFile]) -> list[object]:

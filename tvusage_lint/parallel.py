@@ -17,11 +17,18 @@ _CHUNKS_PER_JOB = 8  # with a progress bar: smaller chunks, so it moves while wo
 Progress = Callable[[str, int, int], None]  # (kind, done, total) of the files being parsed
 
 
+# Python facts come in two kinds, with or without the layer scan; each is its own
+# cache key, so a run never reads facts that lack what its rules need.
+PY, PY_LAYERS = "py", "py+layers"
+
+
 def _extract(kind: str, data: bytes | None, error: str, name: str) -> object:
-    if kind == "py":
+    if kind in (PY, PY_LAYERS):
         from tvusage_lint.python import facts
 
-        return facts.failed(error) if data is None else facts.extract(data)
+        return (
+            facts.failed(error) if data is None else facts.extract(data, layers=kind == PY_LAYERS)
+        )
     from tvusage_lint.cpp import facts as cfacts
 
     if data is None:

@@ -12,7 +12,11 @@ import sys
 from typing import IO, Any
 
 MIN_FILES = 200
-LABELS = {"py": "Parsing Python files", "cpp": "Parsing C++ files"}
+LABELS = {
+    "py": "Parsing Python files",
+    "py+layers": "Parsing Python files",
+    "cpp": "Parsing C++ files",
+}
 
 
 def is_tty(stream: object) -> bool:

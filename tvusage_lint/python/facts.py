@@ -739,8 +739,11 @@ def decode(data: bytes) -> str:
     return text
 
 
-def extract(data: bytes) -> PyFacts:
-    """Parse ``data`` and collect its facts; never raises for bad input."""
+def extract(data: bytes, *, layers: bool = True) -> PyFacts:
+    """Parse ``data`` and collect its facts; never raises for bad input.
+
+    ``layers=False`` skips the scan for hand-rolled layers (TVU401-TVU404, off by
+    default); the engine asks for it only when one of those rules is selected."""
     if b"\x00" in data:
         return failed("binary file (contains NUL bytes)")
     try:
@@ -770,7 +773,7 @@ def extract(data: bytes) -> PyFacts:
     from tvusage_lint.suppressions import scan_python
 
     try:
-        layers = scan_layers(tree, text)
+        hits = scan_layers(tree, text) if layers else ()
     except RecursionError:
         return failed("cannot parse: nesting too deep")
     return PyFacts(
@@ -790,5 +793,5 @@ def extract(data: bytes) -> PyFacts:
         helper_bound=HELPER in collector.bound,
         torch_bound="torch" in collector.bound,
         suppressions=scan_python(text),
-        layers=layers,
+        layers=hits,
     )
