@@ -78,6 +78,22 @@ def fix(root: Path, *paths: str, unsafe: bool = True, extend: tuple[str, ...] = 
     return result
 
 
+def run_cli(args: list[str], cwd: Path):
+    """The command line, in-process, from ``cwd`` (paths in the output are relative to it)."""
+    import os
+
+    from click.testing import CliRunner
+
+    from tvusage_lint.cli import main
+
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        return CliRunner().invoke(main, args)
+    finally:
+        os.chdir(old)
+
+
 def brief(findings: list[Finding]) -> list[tuple[str, int, str]]:
     """(code, line, symbol) triples, the shape most tests assert."""
     return [(f.code, f.line, f.symbol) for f in findings]

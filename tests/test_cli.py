@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from click.testing import CliRunner
 
+from tests.helpers import run_cli as run
 from tests.helpers import write_tree
 from tvusage_lint.cli import main
 
@@ -25,15 +25,6 @@ TREE = {
             return x
     """
 }
-
-
-def run(args: list[str], cwd: Path):
-    old = os.getcwd()
-    os.chdir(cwd)
-    try:
-        return CliRunner().invoke(main, args)
-    finally:
-        os.chdir(old)
 
 
 def test_text_output_and_exit_code(tmp_path: Path) -> None:

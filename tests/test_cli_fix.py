@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from click.testing import CliRunner
-
+from tests.helpers import run_cli as run
 from tests.helpers import write_tree
-from tvusage_lint.cli import main
 
 TREE = {
     "torchvision/ops/boxes.py": """
@@ -46,15 +43,6 @@ def nms(x):
         _log_api_usage_once(nms)
     return x
 '''
-
-
-def run(args: list[str], cwd: Path):
-    old = os.getcwd()
-    os.chdir(cwd)
-    try:
-        return CliRunner().invoke(main, args)
-    finally:
-        os.chdir(old)
 
 
 def test_diff_shows_and_writes_nothing(tmp_path: Path) -> None:
