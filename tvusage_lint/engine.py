@@ -29,7 +29,6 @@ class Result:
     warnings: list[str] = field(default_factory=list)
     files: int = 0
     index: Index | None = None
-    cpp_facts: dict[str, object] = field(default_factory=dict)  # display path → CppFacts
     sources: dict[str, SourceFile] = field(default_factory=dict)  # display path → file
 
 
@@ -173,7 +172,6 @@ class Engine:
             if not source.report:
                 continue  # context only: its registrations are in the registry
             result.sources[source.display] = source
-            result.cpp_facts[source.display] = facts
             bucket = per_file.setdefault(source.display, [])
             try:
                 findings, entries = cpp_rules.check(

@@ -26,7 +26,6 @@ class Module:
     facts: PyFacts
     is_package: bool
     report: bool  # findings are wanted for this file (it was named on the command line)
-    text: str = ""  # filled only when fixing
 
     @property
     def parts(self) -> list[str]:

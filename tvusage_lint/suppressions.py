@@ -11,7 +11,7 @@ import io
 import re
 import tokenize
 
-from tvusage_lint.findings import Applicability, Edit, Finding, Fix
+from tvusage_lint.findings import Applicability, Finding, Fix
 
 _PY = re.compile(r"#\s*tvusage:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
 _CPP = re.compile(r"//\s*tvusage:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
@@ -134,4 +134,4 @@ def strip_comment(line_text: str, codes_to_drop: set[str] | None, cpp: bool) -> 
     )
 
 
-__all__ = ["Edit", "apply", "scan_cpp", "scan_python", "strip_comment"]
+__all__ = ["apply", "scan_cpp", "scan_python", "strip_comment"]

@@ -72,11 +72,3 @@ def write_atomic(path: Path, text: str, *, newline: str, encoding: str = "utf-8"
         except OSError:
             pass
         raise
-
-
-def newline_of(text: str) -> str:
-    """The file's newline convention (the first one wins), for writing it back."""
-    index = text.find("\n")
-    if index > 0 and text[index - 1] == "\r":
-        return "\r\n"
-    return "\n"

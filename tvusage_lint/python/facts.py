@@ -77,15 +77,12 @@ class FunctionFact:
     decorators: tuple[Decorator, ...]
     body_start: int  # index of the first statement after the docstring
     preamble_end: int  # index after the docstring and any leading local imports
-    body_len: int
-    first_stmt_line: int  # line of body[body_start] (0 when the body is only a docstring)
     super_init_index: int | None  # top-level statement holding ``super().__init__(...)``
     calls_super_init: bool  # anywhere in the body
     early_return_index: int | None  # ``if torch.jit.is_scripting(): return ...``
     early_return_kind: str  # GUARD_EARLY / GUARD_EARLY_BOTH / ""
     returns: tuple[str, ...]  # dotted names of calls whose results are returned
     calls: tuple[str, ...]  # names called in the body (only for registered functions)
-    is_async: bool
 
 
 @dataclass(frozen=True)
@@ -386,15 +383,12 @@ def _function_fact(node: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str) 
         decorators=tuple(decorators),
         body_start=start,
         preamble_end=preamble,
-        body_len=len(body),
-        first_stmt_line=body[start].lineno if start < len(body) else 0,
         super_init_index=super_index,
         calls_super_init=calls_super,
         early_return_index=early_index,
         early_return_kind=early_kind,
         returns=_returned_calls(body) if not node.name.startswith("__") else (),
         calls=_called_names(node) if any(d.first_arg for d in decorators) else (),
-        is_async=isinstance(node, ast.AsyncFunctionDef),
     )
 
 
