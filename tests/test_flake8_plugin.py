@@ -46,3 +46,21 @@ def test_plugin_reports_package_aware_findings(tmp_path: Path) -> None:
             plugin.Plugin,
         )
     ]
+
+
+def test_flake8_runs_the_plugin_through_its_entry_point(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    write_tree(tmp_path, {"torchvision/ops/boxes.py": "def nms(x):\n    return x\n"})
+    done = subprocess.run(
+        [sys.executable, "-m", "flake8", "--select", "TVU", "torchvision"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1, done.stderr
+    assert done.stdout == (
+        "torchvision/ops/boxes.py:1:1: TVU102 public function `nms` does not call "
+        "`_log_api_usage_once(nms)`\n"
+    )
