@@ -53,7 +53,9 @@ def test_strip_and_restore(source: str, tmp_path: Path) -> None:
         (tree / "torchvision/io/_generated.py").unlink()
     else:
         shutil.copytree(DATA, tree)
-        for folder in [tree / "torchvision", *(tree / "torchvision").rglob("*/")]:
+        for folder in [tree / "torchvision", *(tree / "torchvision").rglob("*")]:
+            if not folder.is_dir():
+                continue
             (folder / "__init__.py").touch()
         write_tree(tree, {})  # the helper module
     before = check(tree)
