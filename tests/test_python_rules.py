@@ -808,3 +808,27 @@ def test_no_fixes_when_the_project_defines_no_helper(tmp_path: Path) -> None:
         "no module defines `_log_api_usage_once` (expected in torchvision.utils): "
         "missing calls are reported without fixes"
     ]
+
+
+def test_a_non_strict_subpackage_under_global_strict_still_waits_for_the_base(
+    tmp_path: Path,
+) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "torchvision/transforms/transforms.py": """
+                import torch
+
+                class RandomResizedCrop(torch.nn.Module):
+                    def __init__(self):
+                        super().__init__()
+
+                class RandomSizedCrop(RandomResizedCrop):
+                    pass
+            """
+        },
+    )
+    table = {"strict": True, "per-subpackage": {"transforms": {"strict": False}}}
+    assert brief(check(tmp_path, table=table).findings) == [
+        ("TVU101", 3, "torchvision.transforms.transforms.RandomResizedCrop")
+    ]

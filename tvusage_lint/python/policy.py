@@ -151,16 +151,12 @@ class Policy:
                     continue
                 bases = self.index.bases(module, cls)
                 if any(
-                    self.index.class_fact(b) is None and self._matches_dataset_base(b)
+                    self.index.class_fact(b) is None
+                    and self.index.derives(b, self.settings.dataset_bases)
                     for b in bases
                 ):
                     roots.add(qualified)
         return roots
-
-    def _matches_dataset_base(self, name: str) -> bool:
-        import fnmatch
-
-        return any(fnmatch.fnmatchcase(name, p) for p in self.settings.dataset_bases)
 
     def dataset_chain(self, qualified: str, roots: set[str]) -> tuple[str, str, str, str]:
         """(root reached or "", break kind, class where it breaks, the root it should reach)."""
@@ -354,8 +350,6 @@ class Policy:
         missing = {
             p.entry.symbol for p in points if p.role == ROLE_CLASS and p.entry.status == MISSING
         }
-        if self.settings.strict:
-            return
         for point in points:
             if point.role != ROLE_CLASS or point.entry.status != MISSING:
                 continue
