@@ -39,6 +39,7 @@ class Checker:
         self.index = index
         self.settings = settings
         self.points = points
+        self._styles: dict[str, bool] = {}  # module → relative imports? (scans siblings once)
 
     def run(self) -> dict[str, list[Finding]]:
         """Findings per displayed path; a crash in one rule costs only that rule's findings."""
@@ -120,6 +121,11 @@ class Checker:
     def _relative_style(self, module: Module) -> bool:
         """The import style to follow, most specific first: how siblings import the
         helper, how this file imports project modules, how siblings do."""
+        if module.name not in self._styles:
+            self._styles[module.name] = self._find_style(module)
+        return self._styles[module.name]
+
+    def _find_style(self, module: Module) -> bool:
         top = module.top
         siblings = [
             other
