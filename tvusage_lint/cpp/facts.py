@@ -31,6 +31,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from tvusage_lint.cpp.stable import Unit
+from tvusage_lint.cpp.stable import scan as scan_unit
 from tvusage_lint.suppressions import Suppressions, scan_cpp
 
 MACRO = "C10_LOG_API_USAGE_ONCE"
@@ -109,6 +111,7 @@ class CppFacts:
     parses: int = 0  # how many times libclang parsed it (configurations, stub passes)
     error: str = ""  # one line; "" when the file parsed
     error_line: int = 0
+    unit: Unit = Unit()  # stable ABI or legacy, and the stable registration forms (cpp/stable.py)
 
 
 def failed(error: str, line: int = 1) -> CppFacts:
@@ -973,6 +976,7 @@ def _analyse(
         suppressions=suppressions,
         newline=newline,
         parses=parses,
+        unit=scan_unit(text, views.code, views.nocomment, lines.line),
     )
 
 

@@ -10,7 +10,9 @@ Entry points come from the registrations, never from a list of names:
   the function ``nms`` (or ``nms_symint``) defined in the same file;
 - the constructors of a class registered with ``torch::class_<C>``.
 
-``m.impl(...)`` registers a kernel, not an entry point. A name, or an operator
+``m.impl(...)`` registers a kernel, not an entry point. A stable-ABI unit
+(``cpp/stable.py``) has no entry points here: it cannot call the macro, and
+its operators are linked to their Python callers instead (``linker.py``). A name, or an operator
 name, starting with ``_`` is private. A feature stub (a body that only
 raises, ``#if !PNG_FOUND``) is not an entry point: the real definition in the
 other branch is.
@@ -37,6 +39,7 @@ from tvusage_lint.cpp.facts import (
     LogCall,
     op_base,
 )
+from tvusage_lint.cpp.stable import ABI_STABLE
 from tvusage_lint.entries import EXEMPT, KIND_CPP, LOGGED, MISSING, Entry
 from tvusage_lint.findings import Applicability, Edit, Finding, Fix
 
@@ -155,6 +158,8 @@ def check(
             message=f"cannot parse C++: {facts.error}",
         )
         return [finding], []
+    if facts.unit.abi == ABI_STABLE:
+        return [], []  # c10 is out of reach: its operators are recorded in Python (linker.py)
     if registry is None:
         registry = build_registry([facts])
     module = module_of(csrc_rel, package)
