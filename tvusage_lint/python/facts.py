@@ -108,6 +108,18 @@ class ImportFact:
 
 
 @dataclass(frozen=True)
+class OpCall:
+    """A call of a registered C++ operator: ``torch.ops.torchvision.roi_align(...)``."""
+
+    owner: (
+        str  # qualname of the enclosing def ("roi_align", "RoIAlign.forward"); "" at module level
+    )
+    library: str  # "torchvision", "image"
+    op: str  # "roi_align" (an overload, ``.default``, is dropped)
+    line: int
+
+
+@dataclass(frozen=True)
 class PyFacts:
     """Everything one Python file tells the rules."""
 
@@ -126,6 +138,10 @@ class PyFacts:
     torch_bound: bool  # ``torch`` is a module-level name
     suppressions: tuple[tuple[int, tuple[str, ...]], ...]  # (line, codes); () = bare
     layers: tuple[LayerHit, ...] = ()  # hand-rolled torchvision.ops layers (TVU401-TVU404)
+    op_calls: tuple[OpCall, ...] = ()  # ``torch.ops.<lib>.<op>(...)`` calls (python/op_calls.py)
+    # (caller, callee): calls of this file's own module-level functions, kept only in files
+    # that call an operator, so a private helper's operator reaches its public caller
+    local_calls: tuple[tuple[str, str], ...] = ()
 
 
 def failed(reason: str, line: int = 1, col: int = 0) -> PyFacts:
@@ -764,10 +780,12 @@ def extract(data: bytes, *, layers: bool = True) -> PyFacts:
     except RecursionError:
         return failed("cannot parse: nesting too deep")
     from tvusage_lint.python.layers import scan as scan_layers
+    from tvusage_lint.python.op_calls import scan as scan_op_calls
     from tvusage_lint.suppressions import scan_python
 
     try:
         hits = scan_layers(tree, text) if layers else ()
+        op_calls, local_calls = scan_op_calls(tree, text, collector.aliases, collector.imports)
     except RecursionError:
         return failed("cannot parse: nesting too deep")
     return PyFacts(
@@ -788,4 +806,6 @@ def extract(data: bytes, *, layers: bool = True) -> PyFacts:
         torch_bound="torch" in collector.bound,
         suppressions=scan_python(text),
         layers=hits,
+        op_calls=op_calls,
+        local_calls=local_calls,
     )
