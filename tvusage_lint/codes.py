@@ -84,6 +84,12 @@ RULES: dict[str, RuleInfo] = {
             "TVU303", "cpp-log-not-first", "C++ macro is not the first statement", fix="unsafe"
         ),
         RuleInfo(
+            "TVU304",
+            "operator-not-recorded",
+            "stable-ABI operator that no logging public Python caller reaches",
+            fix="safe",
+        ),
+        RuleInfo(
             "TVU401",
             "hand-rolled-conv-norm-activation",
             "convolution, norm and activation built by hand; use Conv2dNormActivation",

@@ -10,6 +10,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tvusage_lint.config import Settings
 from tvusage_lint.discovery import Discovery, SourceFile, discover
@@ -18,6 +19,9 @@ from tvusage_lint.findings import Finding
 from tvusage_lint.index import Index, Module
 from tvusage_lint.python import facts as pyfacts
 from tvusage_lint.suppressions import apply as apply_suppressions
+
+if TYPE_CHECKING:
+    from tvusage_lint.python.policy import EntryPoint
 
 MAX_BYTES = 20 * 1024 * 1024
 
@@ -120,6 +124,7 @@ class Engine:
         result.index = index
         per_file: dict[str, list[Finding]] = {}
         suppressions: dict[str, tuple[tuple[int, tuple[str, ...]], ...]] = {}
+        points: list[EntryPoint] = []
         try:
             from tvusage_lint.python.policy import Policy
             from tvusage_lint.python.rules import Checker
@@ -143,7 +148,8 @@ class Engine:
             if module.report:
                 suppressions[module.display] = module.facts.suppressions
         if found.cpp:
-            self._cpp(found.cpp, result, per_file, suppressions)
+            cpp = self._cpp(found.cpp, result, per_file, suppressions)
+            self._operators(cpp, index, points, result, per_file)
         report_unused = settings.enabled("TVU900")
         for path, findings in per_file.items():
             kept = apply_suppressions(
@@ -162,7 +168,7 @@ class Engine:
         result: Result,
         per_file: dict[str, list[Finding]],
         suppressions: dict[str, tuple[tuple[int, tuple[str, ...]], ...]],
-    ) -> None:
+    ) -> list[tuple[SourceFile, object]]:
         from tvusage_lint.cpp import rules as cpp_rules
 
         all_facts = self.cpp_facts(files)
@@ -188,3 +194,28 @@ class Engine:
             bucket.extend(findings)
             result.entries.extend(entries)
             suppressions[source.display] = getattr(facts, "suppressions", ())
+        return list(zip(files, all_facts))
+
+    def _operators(
+        self,
+        cpp: list[tuple[SourceFile, object]],
+        index: Index,
+        points: list[EntryPoint],
+        result: Result,
+        per_file: dict[str, list[Finding]],
+    ) -> None:
+        """Registered operators ↔ their Python callers: coverage entries and TVU304."""
+        from tvusage_lint import linker
+
+        try:
+            linked = linker.link(cpp, index, points, self.settings)  # type: ignore[arg-type]
+        except Exception as exc:  # noqa: BLE001
+            first = next((s.display for s, _ in cpp if s.report), "<project>")
+            per_file.setdefault(first, []).append(crash_finding(first, "the operator rules", exc))
+            return
+        result.entries.extend(linked.entries)
+        result.warnings.extend(linked.warnings)
+        for path, found in per_file.items():
+            found[:] = [f for f in found if (path, f.code, f.symbol) not in linked.superseded]
+        for finding in linked.findings:
+            per_file.setdefault(finding.path, []).append(finding)

@@ -12,21 +12,23 @@ LOGGED = "logged"
 INHERITED = "inherited"
 MISSING = "missing"
 EXEMPT = "exempt"
+CALLER = "caller"  # an operator recorded by the Python function that calls it (``via``)
 
 KIND_CLASS = "class"
 KIND_FUNCTION = "function"
 KIND_CPP = "cpp"
+KIND_OPERATOR = "operator"  # a registered C++ operator, ``torchvision::roi_align`` (linker.py)
 
 
 @dataclass(frozen=True)
 class Entry:
     symbol: str  # qualified name (Python) or qualified C++ name
-    kind: str  # KIND_CLASS / KIND_FUNCTION / KIND_CPP
+    kind: str  # KIND_CLASS / KIND_FUNCTION / KIND_CPP / KIND_OPERATOR
     subpackage: str  # "models", "ops", ... ("csrc" scope for C++ is its subfolder: "ops", "io")
     path: str
     line: int
     status: str
-    via: str  # the class/dispatcher that covers it, or why it is exempt
+    via: str  # the class/dispatcher/Python caller that covers it, or why it is exempt
     event: str
 
     def to_json(self) -> dict[str, object]:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from tvusage_lint import __version__
 from tvusage_lint.codes import RULES
-from tvusage_lint.entries import EXEMPT, INHERITED, LOGGED, MISSING, Entry
+from tvusage_lint.entries import CALLER, EXEMPT, INHERITED, LOGGED, MISSING, Entry
 from tvusage_lint.findings import Applicability, Finding
 
 
@@ -101,14 +101,15 @@ def coverage_totals(entries: list[Entry]) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     for name, group in groups_sorted.items():
         counts = Counter(e.status for e in group)
-        counted = counts[LOGGED] + counts[INHERITED] + counts[MISSING]
-        covered = counts[LOGGED] + counts[INHERITED]
+        covered = counts[LOGGED] + counts[INHERITED] + counts[CALLER]
+        counted = covered + counts[MISSING]
         out[name] = {
             "entries": len(group),
             LOGGED: counts[LOGGED],
             INHERITED: counts[INHERITED],
             MISSING: counts[MISSING],
             EXEMPT: counts[EXEMPT],
+            CALLER: counts[CALLER],
             "percent": round(100.0 * covered / counted, 1) if counted else 100.0,
         }
     return out
@@ -124,8 +125,8 @@ def coverage_json(entries: list[Entry]) -> str:
 
 
 def _status_text(entry: Entry) -> str:
-    if entry.status == INHERITED:
-        return f"inherited (via {entry.via})"
+    if entry.status in (INHERITED, CALLER):
+        return f"{entry.status} (via {entry.via})"
     if entry.status == EXEMPT and entry.via:
         return f"exempt ({entry.via})"
     return entry.status
