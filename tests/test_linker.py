@@ -189,3 +189,76 @@ def test_several_operators_of_one_caller_make_one_finding(tmp_path: Path) -> Non
         ("TVU304", "torchvision/io/image.py", 4, "torchvision.io.image.decode_jpeg")
     ]
     assert "`image::decode_jpeg`, `image::decode_jpegs_cuda`" in result.findings[0].message
+
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+
+
+def test_bundled_fixtures_operators() -> None:
+    """Legacy operators are logged by their C++ front ends; the one ported unit is not."""
+    result = check(FIXTURES)
+    rows = [(e.symbol, e.status, e.via, e.event) for e in result.entries if e.kind == KIND_OPERATOR]
+    assert rows == [
+        (
+            "image::decode_png",
+            LOGGED,
+            "vision::image::decode_png",
+            "torchvision.csrc.io.image.cpu.decode_png.decode_png",
+        ),
+        ("image::encode_png", MISSING, "", ""),
+        (
+            "image::read_file",
+            LOGGED,
+            "vision::image::read_file",
+            "torchvision.csrc.io.image.cpu.read_write_file.read_file",
+        ),
+        ("image::_jpeg_version", EXEMPT, "private operator", ""),
+        (
+            "video_reader::probe_video_from_file",
+            LOGGED,
+            "vision::video_reader::probe_video_from_file",
+            "torchvision.csrc.io.video_reader.video_reader.probe_video_from_file",
+        ),
+        ("torchvision::nms", LOGGED, "vision::ops::nms", "torchvision.csrc.ops.nms.nms"),
+        (
+            "torchvision::ps_roi_align",
+            MISSING,
+            "",
+            "torchvision.ops.ps_roi_align.ps_roi_align",
+        ),
+        (
+            "torchvision::roi_align",
+            LOGGED,
+            "vision::ops::roi_align",
+            "torchvision.csrc.ops.roi_align.roi_align",
+        ),
+        ("torchvision::_roi_align_backward", EXEMPT, "private operator", ""),
+    ]
+
+
+def test_bundled_fixtures_fix(tmp_path: Path) -> None:
+    tree = tmp_path / "fixtures"
+    shutil.copytree(FIXTURES, tree)
+    unit = tree / "torchvision/csrc/ops/ps_roi_align.cpp"
+    before = unit.read_bytes()
+    fix(tree)
+    assert unit.read_bytes() == before
+    assert (tree / "torchvision/ops/ps_roi_align.py").read_text() == (
+        "import torch\n"
+        "from torch import Tensor\n"
+        "\n"
+        "from ..utils import _log_api_usage_once\n"
+        "\n"
+        "\n"
+        "def ps_roi_align(input: Tensor, boxes: Tensor, output_size: int, spatial_scale: float = 1.0) -> Tensor:\n"
+        '    """Position-sensitive region-of-interest align (TVU304: its operator is stable-ABI)."""\n'
+        "    if not torch.jit.is_scripting() and not torch.jit.is_tracing():\n"
+        "        _log_api_usage_once(ps_roi_align)\n"
+        "    output, _ = torch.ops.torchvision.ps_roi_align(input, boxes, spatial_scale, output_size, output_size, -1)\n"
+        "    return output\n"
+    )
+    statuses = {e.symbol: (e.status, e.via) for e in check(tree).entries}
+    assert statuses["torchvision::ps_roi_align"] == (
+        CALLER,
+        "torchvision.ops.ps_roi_align.ps_roi_align",
+    )
