@@ -137,13 +137,13 @@ def coverage_markdown(entries: list[Entry], *, show: str = "missing") -> str:
     lines = [
         "### API-usage logging coverage",
         "",
-        "| subpackage | entry points | logged | inherited | missing | exempt | covered |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| subpackage | entry points | logged | inherited | caller | missing | exempt | covered |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, row in totals.items():
         label = f"**{name}**" if name == "total" else name
         lines.append(
-            f"| {label} | {row['entries']} | {row[LOGGED]} | {row[INHERITED]} | "
+            f"| {label} | {row['entries']} | {row[LOGGED]} | {row[INHERITED]} | {row[CALLER]} | "
             f"{row[MISSING]} | {row[EXEMPT]} | {row['percent']:.1f}% |"
         )
     shown = [e for e in entries if show == "all" or e.status == MISSING]
