@@ -159,6 +159,10 @@ def test_without_the_python_package_nothing_is_guessed(tree: Path) -> None:
     result = check(tree, "torchvision/csrc/ops/deform_conv2d.cpp")
     assert brief(result) == []
     assert [e.symbol for e in result.entries if e.kind == KIND_OPERATOR] == []
+    assert result.warnings == [
+        "stable-ABI operators not checked (1): their Python callers are not part of this run "
+        "(check the package root)"
+    ]
 
 
 def test_several_operators_of_one_caller_make_one_finding(tmp_path: Path) -> None:

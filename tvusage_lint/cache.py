@@ -28,7 +28,13 @@ def content_key(kind: str, data: bytes) -> str:
     return kind + ":" + hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-_EXTRACTORS = ("python/facts.py", "python/layers.py", "cpp/facts.py")
+_EXTRACTORS = (
+    "python/facts.py",
+    "python/layers.py",
+    "python/op_calls.py",
+    "cpp/facts.py",
+    "cpp/stable.py",
+)
 
 
 def cache_file_name() -> str:

@@ -229,7 +229,7 @@ def link(
         stable = [op for op in ops if op.abi == ABI_STABLE and op.source.report]
         if stable:
             linked.warnings.append(
-                f"{len(stable)} stable-ABI operators not checked: their Python package is not "
+                f"stable-ABI operators not checked ({len(stable)}): their Python callers are not "
                 "part of this run (check the package root)"
             )
         ops = [op for op in ops if op.abi != ABI_STABLE]
