@@ -266,3 +266,32 @@ def test_bundled_fixtures_fix(tmp_path: Path) -> None:
         CALLER,
         "torchvision.ops.ps_roi_align.ps_roi_align",
     )
+
+
+def test_an_operator_with_only_a_kernel_in_csrc(tmp_path: Path) -> None:
+    """The schema may be defined elsewhere (``torch.library`` in Python): the kernel names it."""
+    write_tree(
+        tmp_path,
+        {
+            "torchvision/csrc/ops/cpu/fused_kernel.cpp": """
+                #include <torch/csrc/stable/library.h>
+                STABLE_TORCH_LIBRARY_IMPL(torchvision, CPU, m) {
+                  m.impl("fused", TORCH_BOX(&fused_kernel));
+                }
+            """,
+            "torchvision/ops/fused.py": """
+                import torch
+
+
+                def fused(x):
+                    return torch.ops.torchvision.fused(x)
+            """,
+        },
+    )
+    result = check(tmp_path)
+    assert brief(result) == [
+        ("TVU304", "torchvision/ops/fused.py", 4, "torchvision.ops.fused.fused")
+    ]
+    assert [(e.symbol, e.path, e.line) for e in result.entries if e.kind == KIND_OPERATOR] == [
+        ("torchvision::fused", "torchvision/csrc/ops/cpu/fused_kernel.cpp", 3)
+    ]

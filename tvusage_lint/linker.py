@@ -111,7 +111,8 @@ class Linked:
 
 
 def operators(pairs: Sequence[tuple[SourceFile, CppFacts]]) -> list[Operator]:
-    """Every operator whose schema is registered in the tree (first registration wins)."""
+    """Every operator registered in the tree: by its schema (the first registration wins),
+    else by its first kernel (``m.impl``)."""
     everything = [(f, s) for s, facts in pairs if not facts.error for f in facts.functions]
     found: dict[str, Operator] = {}
     for source, facts in pairs:
@@ -139,6 +140,12 @@ def operators(pairs: Sequence[tuple[SourceFile, CppFacts]]) -> list[Operator]:
                 ]
             front = [_front_end(f, where) for f, where in targets if not f.stub]
             found[name] = Operator(name, unit.abi, source, reg.line, tuple(front))
+    # a kernel of an operator whose schema is not in csrc (``torch.library`` in Python)
+    for source, facts in pairs:
+        for kernel in facts.unit.kernels if not facts.error else ():
+            name = qualify(kernel.op, facts.unit.library_at(kernel.line))
+            if "::" in name and name not in found:
+                found[name] = Operator(name, facts.unit.abi, source, kernel.line, ())
     # stable front ends: the functions that call ``torch_call_dispatcher("<op>")``
     for source, facts in pairs:
         for call in facts.unit.dispatcher_calls if not facts.error else ():
