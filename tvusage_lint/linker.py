@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tvusage_lint.config import Settings
 from tvusage_lint.cpp import rules as cpp_rules
@@ -59,6 +60,9 @@ from tvusage_lint.findings import Finding, Fix
 from tvusage_lint.index import Index, Module
 from tvusage_lint.python.facts import FunctionFact
 from tvusage_lint.python.policy import ROLE_FUNCTION, EntryPoint
+
+if TYPE_CHECKING:
+    from tvusage_lint.python.rules import Checker
 
 CODE = "TVU304"
 SUPERSEDED = ("TVU102", "TVU105")  # a missing call in the caller: TVU304 says more, same fix
@@ -169,11 +173,9 @@ def _front_end(function: Function, source: SourceFile) -> FrontEnd:
 
 
 def _around(functions: Iterable[Function], offset: int) -> Function | None:
-    found = None
-    for function in functions:
-        if function.body_open <= offset <= function.body_close:
-            found = function  # the innermost (a lambda's enclosing definition)
-    return found
+    """The innermost definition whose body holds ``offset``."""
+    holding = [f for f in functions if f.body_open <= offset <= f.body_close]
+    return min(holding, key=lambda f: f.body_close - f.body_open) if holding else None
 
 
 class _Callers:
@@ -191,8 +193,10 @@ class _Callers:
             for call in module.facts.op_calls:
                 name = f"{call.library}::{call.op}"
                 bucket = self.found.setdefault(name, [])
+                known = {c.point.entry.symbol for c in bucket}
                 for caller in self._reach(module, call.owner, up):
-                    if caller not in bucket:
+                    if caller.point.entry.symbol not in known:
+                        known.add(caller.point.entry.symbol)
                         bucket.append(caller)
 
     def _reach(self, module: Module, owner: str, up: dict[str, list[str]]) -> list[Caller]:
@@ -319,7 +323,7 @@ def _names(ops: Sequence[Operator]) -> str:
 
 
 def _at_caller(
-    caller: Caller, ops: list[Operator], settings: Settings, checker: object
+    caller: Caller, ops: list[Operator], settings: Settings, checker: Checker
 ) -> Finding | None:
     point = caller.point
     module, fact = point.module, caller.function
@@ -333,8 +337,8 @@ def _at_caller(
         f"but does not call `_log_api_usage_once({fact.name})`: nothing records their use"
     )
     fix: Fix | None = None
-    if checker.can_fix(module):  # type: ignore[attr-defined]
-        fix = checker._function_fix(module, fact)  # type: ignore[attr-defined]
+    if checker.can_fix(module):
+        fix = checker._function_fix(module, fact)  # TVU102's fix, exactly
     line, col = fact.span.line, fact.span.col
     return Finding(
         path=module.display,
