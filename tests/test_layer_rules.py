@@ -9,6 +9,7 @@ import pytest
 from tests.helpers import brief, check, write_tree
 from tvusage_lint.python import layers as L
 from tvusage_lint.python.facts import extract
+from tvusage_lint.python.layers import walk
 
 ON = ("TVU4",)
 MOD = "torchvision.models.blocks"
@@ -527,7 +528,7 @@ def test_files_without_trigger_words_are_not_scanned(monkeypatch: pytest.MonkeyP
     def unexpected(*args, **kwargs):
         raise AssertionError("scanned a file without trigger words")
 
-    monkeypatch.setattr(L, "_Scanner", unexpected)
+    monkeypatch.setattr(walk, "_Scanner", unexpected)
     text = b"import torch\nfrom torch import nn\n\nlayers = nn.Sequential(nn.Conv2d(1, 1, 1))\n"
     assert extract(text).layers == ()
     assert extract(b"def f(x):\n    return x\n").layers == ()

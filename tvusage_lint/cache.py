@@ -28,7 +28,17 @@ def content_key(kind: str, data: bytes) -> str:
     return kind + ":" + hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-_EXTRACTORS = ("python/facts.py", "python/layers.py", "cpp/facts.py")
+_EXTRACTORS = (
+    "python/facts.py",
+    "python/ast_util.py",
+    "python/layers/base.py",
+    "python/layers/walk.py",
+    "python/layers/conv_norm_act.py",
+    "python/layers/squeeze_excitation.py",
+    "python/layers/mlp.py",
+    "python/layers/stochastic_depth.py",
+    "cpp/facts.py",
+)
 
 
 def cache_file_name() -> str:

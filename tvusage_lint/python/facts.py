@@ -10,10 +10,9 @@ from __future__ import annotations
 import ast
 import bisect
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from tvusage_lint.python.layers import LayerHit
+from tvusage_lint.python.ast_util import Span, dotted, span_of
+from tvusage_lint.python.layers import LayerHit
 
 HELPER = "_log_api_usage_once"
 
@@ -36,14 +35,6 @@ SCOPE_MODULE = "module"
 SCOPE_METHOD = "method"
 SCOPE_FUNCTION = "function"  # a module-level function
 SCOPE_NESTED = "nested"  # a function inside a function, or a class inside one
-
-
-@dataclass(frozen=True)
-class Span:
-    line: int
-    col: int  # 0-based, as ast gives it
-    end_line: int
-    end_col: int
 
 
 @dataclass(frozen=True)
@@ -130,27 +121,6 @@ class PyFacts:
 
 def failed(reason: str, line: int = 1, col: int = 0) -> PyFacts:
     return PyFacts(reason, line, col, (), None, False, (), (), (), (), (), False, False, (), ())
-
-
-def span_of(node: ast.AST) -> Span:
-    return Span(
-        node.lineno,
-        node.col_offset,
-        getattr(node, "end_lineno", None) or node.lineno,
-        getattr(node, "end_col_offset", None) or node.col_offset,
-    )
-
-
-def dotted(node: ast.AST | None) -> str:
-    """``a.b.c`` for names and attribute chains, "" for anything else."""
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return ""
 
 
 def base_name(node: ast.expr) -> str:
