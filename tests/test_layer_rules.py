@@ -13,6 +13,7 @@ from tvusage_lint.python.layers import walk
 
 ON = ("TVU4",)
 MOD = "torchvision.models.blocks"
+RENAMES = " (renames its state_dict keys: no automatic fix)"
 
 
 def findings(tmp_path: Path, text: str, rel: str = "torchvision/models/blocks.py"):
@@ -49,10 +50,17 @@ def test_sequential_conv_norm_act(tmp_path: Path) -> None:
     assert [(f.column, f.message, f.event) for f in found] == [
         (
             13,
-            "hand-rolled Conv2d → BatchNorm2d → ReLU; use `torchvision.ops.Conv2dNormActivation`",
+            "hand-rolled Conv2d → BatchNorm2d → ReLU; use "
+            "`torchvision.ops.Conv2dNormActivation(3, 32, kernel_size=3)`" + RENAMES,
             "",
         ),
-        (13, "hand-rolled Conv2d → GroupNorm; use `torchvision.ops.Conv2dNormActivation`", ""),
+        (
+            13,
+            "hand-rolled Conv2d → GroupNorm; use `torchvision.ops.Conv2dNormActivation(32, 64, "
+            "kernel_size=1, norm_layer=functools.partial(nn.GroupNorm, 8), "
+            "activation_layer=None, bias=True)`" + RENAMES,
+            "",
+        ),
     ]
 
 
@@ -118,7 +126,8 @@ def test_ordered_dict_sequential_subclass_and_conv3d(tmp_path: Path) -> None:
         ("TVU401", 20, f"{MOD}.Stem3d.__init__"),
     ]
     assert found[1].message == (
-        "hand-rolled Conv3d → BatchNorm3d; use `torchvision.ops.Conv3dNormActivation`"
+        "hand-rolled Conv3d → BatchNorm3d; use `torchvision.ops.Conv3dNormActivation(3, 64, "
+        "kernel_size=(3, 7, 7), padding=0, activation_layer=None)`" + RENAMES
     )
 
 
@@ -212,8 +221,8 @@ def test_not_conv_norm_act(tmp_path: Path) -> None:
         from torch import nn
 
         def negatives(norm_layer, c):
-            a = nn.Sequential(nn.Conv2d(c, c, 3), nn.ReLU())  # no norm
-            b = nn.Sequential(nn.Conv2d(c, c, 3), nn.ReLU(), nn.BatchNorm2d(c))  # not direct
+            a = nn.Sequential(nn.Conv2d(c, c, 3), nn.MaxPool2d(2), nn.ReLU())  # not direct
+            b = nn.Sequential(nn.Conv2d(c, c, 3), nn.Sigmoid())  # a gate, not an activation
             d = nn.Sequential(nn.Conv2d(c, c, 3), norm_layer(c))  # through a parameter
             e = nn.Sequential(nn.Conv3d(c, c, 3), nn.BatchNorm2d(c))  # dimensions differ
             f = nn.Sequential(nn.Conv2d(c, c, 3, padding_mode="reflect"), nn.BatchNorm2d(c))
@@ -279,7 +288,7 @@ def test_a_crash_is_contained(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     )
     assert {f.path.rsplit("/", 1)[-1] for f in found} == {"__init__.py", "blocks.py", "utils.py"}
     assert {(f.code, f.line) for f in found} == {("TVU001", 1)}
-    assert found[0].message.startswith("internal error in the layer rules (TVU401-TVU404)")
+    assert found[0].message.startswith("internal error in the layer rules (TVU401-TVU405)")
 
 
 # --- TVU402: squeeze-and-excitation -------------------------------------------------------
@@ -344,11 +353,13 @@ def test_squeeze_excitation_blocks(tmp_path: Path) -> None:
     ]
     assert [f.message for f in found] == [
         "hand-rolled squeeze-and-excitation (AdaptiveAvgPool2d → Conv2d → SiLU → Conv2d → "
-        "Sigmoid); use `torchvision.ops.SqueezeExcitation`",
+        "Sigmoid); use `torchvision.ops.SqueezeExcitation(c, s, activation=nn.SiLU)`" + RENAMES,
         "hand-rolled squeeze-and-excitation (AdaptiveAvgPool2d → Linear → ReLU → Linear → "
-        "Sigmoid); use `torchvision.ops.SqueezeExcitation`",
+        "Sigmoid); use `torchvision.ops.SqueezeExcitation(channel, channel // reduction)`"
+        + RENAMES,
         "hand-rolled squeeze-and-excitation (adaptive_avg_pool2d → Conv2d → relu → Conv2d → "
-        "hardsigmoid); use `torchvision.ops.SqueezeExcitation`",
+        "hardsigmoid); use `torchvision.ops.SqueezeExcitation(c, s, "
+        "scale_activation=nn.Hardsigmoid)`" + RENAMES,
     ]
 
 
@@ -383,7 +394,12 @@ def test_not_squeeze_excitation(tmp_path: Path) -> None:
                 return x * self.gate(self.fc2(self.relu(self.fc1(self.pool(x)))))
         """,
     )
-    assert brief(found) == []
+    # not a squeeze-and-excitation block, but its first convolution is wrapped in an activation
+    assert brief(found) == [("TVU401", 19, f"{MOD}.Attention")]
+    assert found[0].message == (
+        "hand-rolled Conv2d → ReLU; use `torchvision.ops.Conv2dNormActivation(c, c, "
+        "kernel_size=3, padding=0, norm_layer=None, inplace=False)`" + RENAMES
+    )
 
 
 # --- TVU403: MLP -------------------------------------------------------------------------
@@ -415,9 +431,11 @@ def test_mlp(tmp_path: Path) -> None:
         ("TVU403", 9, f"{MOD}.Heads.__init__"),
     ]
     assert [f.message for f in found] == [
-        "hand-rolled MLP Linear → GELU → Linear; use `torchvision.ops.MLP`",
-        "hand-rolled MLP Linear → BatchNorm1d → ReLU → Dropout → Linear → Dropout; "
-        "use `torchvision.ops.MLP`",
+        "hand-rolled MLP Linear → GELU → Linear; use "
+        "`torchvision.ops.MLP(c, [4 * c, c], activation_layer=nn.GELU)`" + RENAMES,
+        "hand-rolled MLP Linear → BatchNorm1d → ReLU → Dropout → Linear → Dropout; use "
+        "`torchvision.ops.MLP(c, [c, n], norm_layer=nn.BatchNorm1d, inplace=True, "
+        "dropout=0.2)`" + RENAMES,
     ]
 
 
@@ -529,7 +547,7 @@ def test_files_without_trigger_words_are_not_scanned(monkeypatch: pytest.MonkeyP
         raise AssertionError("scanned a file without trigger words")
 
     monkeypatch.setattr(walk, "_Scanner", unexpected)
-    text = b"import torch\nfrom torch import nn\n\nlayers = nn.Sequential(nn.Conv2d(1, 1, 1))\n"
+    text = b"import torch\nfrom torch import nn\n\nlayers = nn.Sequential(nn.MaxPool2d(1))\n"
     assert extract(text).layers == ()
     assert extract(b"def f(x):\n    return x\n").layers == ()
     assert extract(b"def f(:\n").layers == ()

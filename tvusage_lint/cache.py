@@ -37,6 +37,7 @@ _EXTRACTORS = (
     "python/layers/squeeze_excitation.py",
     "python/layers/mlp.py",
     "python/layers/stochastic_depth.py",
+    "python/layers/frozen_batchnorm.py",
     "cpp/facts.py",
 )
 

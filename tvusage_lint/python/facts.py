@@ -116,7 +116,7 @@ class PyFacts:
     helper_bound: bool  # the helper name is imported or defined in this file
     torch_bound: bool  # ``torch`` is a module-level name
     suppressions: tuple[tuple[int, tuple[str, ...]], ...]  # (line, codes); () = bare
-    layers: tuple[LayerHit, ...] = ()  # hand-rolled torchvision.ops layers (TVU401-TVU404)
+    layers: tuple[LayerHit, ...] = ()  # hand-rolled torchvision.ops layers (TVU401-TVU405)
 
 
 def failed(reason: str, line: int = 1, col: int = 0) -> PyFacts:
@@ -706,7 +706,7 @@ def decode(data: bytes) -> str:
 def extract(data: bytes, *, layers: bool = True) -> PyFacts:
     """Parse ``data`` and collect its facts; never raises for bad input.
 
-    ``layers=False`` skips the scan for hand-rolled layers (TVU401-TVU404, off by
+    ``layers=False`` skips the scan for hand-rolled layers (TVU401-TVU405, off by
     default); the engine asks for it only when one of those rules is selected."""
     if b"\x00" in data:
         return failed("binary file (contains NUL bytes)")

@@ -2,7 +2,7 @@
 
 ``scan`` walks one parsed module (``walk.py``) and each layer family matches in
 its own module, as ruff gives each rule its own file: ``conv_norm_act``,
-``squeeze_excitation``, ``mlp``, ``stochastic_depth``; ``base`` holds what they
+``squeeze_excitation``, ``mlp``, ``stochastic_depth``, ``frozen_batchnorm``; ``base`` holds what they
 share (the hit they record and how a call is read as a layer).
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from tvusage_lint.python.layers.base import (
     CONV_NORM_ACT,
+    FROZEN_BATCH_NORM,
     MLP,
     SQUEEZE_EXCITATION,
     STOCHASTIC_DEPTH,
@@ -19,6 +20,7 @@ from tvusage_lint.python.layers.walk import Lines, scan, trigger_lines
 
 __all__ = [
     "CONV_NORM_ACT",
+    "FROZEN_BATCH_NORM",
     "MLP",
     "SQUEEZE_EXCITATION",
     "STOCHASTIC_DEPTH",

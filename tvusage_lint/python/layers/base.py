@@ -6,12 +6,13 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from tvusage_lint.python.ast_util import Span, argument, dotted, final, own_statements
+from tvusage_lint.python.ast_util import Span, argument, dotted, final, kwarg, own_statements
 
 CONV_NORM_ACT = "conv-norm-act"
 SQUEEZE_EXCITATION = "squeeze-excitation"
 MLP = "mlp"
 STOCHASTIC_DEPTH = "stochastic-depth"
+FROZEN_BATCH_NORM = "frozen-batch-norm"
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,8 @@ class LayerHit:
     span: Span  # the first layer's call, or the class header for class-shaped patterns
     steps: tuple[str, ...]  # what it is made of, in order: ("Conv2d", "BatchNorm2d", "ReLU")
     names: tuple[str, ...]  # layer constructors as written ("nn.Conv2d"), for origin checks
+    args: tuple[str, ...] = ()  # the replacement's arguments read off the code: ("3", "32",
+    # "kernel_size=3", "norm_layer=None"); a lone name ("hidden_channels") when unknown
 
 
 CONVS = {"Conv2d": 2, "Conv3d": 3}
@@ -45,6 +48,41 @@ ACTS = frozenset(
 FUNCTIONAL_ACTS = frozenset(
     "relu relu6 leaky_relu elu selu celu gelu silu mish hardswish hardtanh tanh".split()
 )
+# The torch.nn class of a functional activation, and where each class takes ``inplace``
+# (None: it takes none, so the ops layers must be given ``inplace=None``).
+ACT_CLASSES = {
+    "relu": "ReLU",
+    "relu6": "ReLU6",
+    "leaky_relu": "LeakyReLU",
+    "elu": "ELU",
+    "selu": "SELU",
+    "celu": "CELU",
+    "gelu": "GELU",
+    "silu": "SiLU",
+    "mish": "Mish",
+    "hardswish": "Hardswish",
+    "hardtanh": "Hardtanh",
+    "tanh": "Tanh",
+    "sigmoid": "Sigmoid",
+    "hardsigmoid": "Hardsigmoid",
+}
+INPLACE_AT: dict[str, int | None] = {
+    "ReLU": 0,
+    "ReLU6": 0,
+    "SiLU": 0,
+    "Hardswish": 0,
+    "Hardsigmoid": 0,
+    "Mish": 0,
+    "SELU": 0,
+    "ELU": 1,
+    "CELU": 1,
+    "LeakyReLU": 1,
+    "Hardtanh": 2,
+    "GELU": None,
+    "Tanh": None,
+    "PReLU": None,
+    "Sigmoid": None,
+}
 GATES = frozenset(("Sigmoid", "Hardsigmoid"))
 FUNCTIONAL_GATES = frozenset(("sigmoid", "hardsigmoid"))
 
@@ -99,6 +137,51 @@ def classify(call: ast.Call) -> Item:
         if is_one(argument(call, 0, "output_size")):
             return Item(POOL, last, name, call)
     return Item(OTHER, last, name, call)
+
+
+def text(node: ast.expr) -> str:
+    return ast.unparse(node)
+
+
+def layer_arg(item: Item, default: str) -> str:
+    """How a replacement names this layer class: as written when it is a class
+    (``nn.GELU``), as the torch.nn class for a functional (``F.gelu`` → ``nn.GELU``)."""
+    if item.call is None or item.final[:1].isupper():
+        return item.name or default
+    return f"nn.{ACT_CLASSES.get(item.final, item.final)}"
+
+
+def activation_args(item: Item, default_inplace: bool | None) -> tuple[list[str], str]:
+    """(the replacement's ``activation_layer=`` / ``inplace=`` arguments, the class as it
+    should be passed) for one activation: a module (``nn.ReLU(inplace=True)``) or a call
+    of a functional one (``F.relu(x, inplace=True)``, whose input is not an argument)."""
+    call = item.call
+    assert call is not None
+    functional = not item.final[:1].isupper()
+    cls = ACT_CLASSES.get(item.final, item.final) if functional else item.final
+    where = INPLACE_AT.get(cls, None)
+    params = call.args[1:] if functional else list(call.args)
+    inplace_node = kwarg(call, "inplace")
+    if inplace_node is None and where is not None and len(params) > where:
+        inplace_node = params[where]
+    extra = params[:where] if where is not None else params
+    extra_kw = [k for k in call.keywords if k.arg not in ("inplace", None)]
+    layer = layer_arg(item, cls)
+    if extra or extra_kw:
+        parts = [layer, *(text(a) for a in extra), *(f"{k.arg}={text(k.value)}" for k in extra_kw)]
+        layer = f"functools.partial({', '.join(parts)})"
+    out: list[str] = []
+    if cls != "ReLU" or extra or extra_kw:
+        out.append(f"activation_layer={layer}")
+    if where is None:
+        inplace = "None"
+    elif inplace_node is None:
+        inplace = "False"
+    else:
+        inplace = text(inplace_node)
+    if inplace != str(default_inplace):
+        out.append(f"inplace={inplace}")
+    return out, layer
 
 
 def conv_out(call: ast.Call) -> ast.expr | None:

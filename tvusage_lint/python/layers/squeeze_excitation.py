@@ -7,6 +7,7 @@ import ast
 from tvusage_lint.python.ast_util import argument, dotted, final, first_line, kwarg, own_nodes
 from tvusage_lint.python.layers.base import (
     ACT,
+    ACT_CLASSES,
     CONV,
     FUNCTIONAL_ACTS,
     FUNCTIONAL_GATES,
@@ -22,6 +23,7 @@ from tvusage_lint.python.layers.base import (
     conv_kernel,
     header,
     is_one,
+    text,
 )
 
 
@@ -64,6 +66,15 @@ def class_shaped(
     if not (pool and act and gate) or not any(_scales_input(m) for m in methods.values()):
         return None
     fc = "Conv2d" if convs else "Linear"
+    first = next(i.call for i in layers if i.kind in (CONV, LINEAR) and i.call is not None)
+    args = [
+        text(a) if a is not None else ""
+        for a in (argument(first, 0, "in_channels"), argument(first, 1, "out_channels"))
+    ]
+    if ACT_CLASSES.get(act, act) != "ReLU":
+        args.append(f"activation={_class_of(act, layers, ACT)}")
+    if ACT_CLASSES.get(gate, gate) != "Sigmoid":
+        args.append(f"scale_activation={_class_of(gate, layers, GATE)}")
     return LayerHit(
         pattern=SQUEEZE_EXCITATION,
         owner=qual,
@@ -71,7 +82,16 @@ def class_shaped(
         span=header(node),
         steps=(pool, fc, act, fc, gate),
         names=tuple(dict.fromkeys([*names, *(i.name for i in layers)])),
+        args=tuple(a for a in args if a),
     )
+
+
+def _class_of(step: str, layers: list[Item], kind: str) -> str:
+    """A step as the ops layer takes it: the class as written, or ``nn.X`` for a functional."""
+    item = next((i for i in layers if i.kind == kind), None)
+    if item is not None:
+        return item.name
+    return f"nn.{ACT_CLASSES.get(step, step)}"
 
 
 def _functional_pool(call: ast.Call) -> bool:

@@ -25,7 +25,13 @@ from tvusage_lint.python.ast_util import (
     is_super_init,
     span_of,
 )
-from tvusage_lint.python.layers import conv_norm_act, mlp, squeeze_excitation, stochastic_depth
+from tvusage_lint.python.layers import (
+    conv_norm_act,
+    frozen_batchnorm,
+    mlp,
+    squeeze_excitation,
+    stochastic_depth,
+)
 from tvusage_lint.python.layers.base import (
     CONV_NORM_ACT,
     MLP,
@@ -37,9 +43,10 @@ from tvusage_lint.python.layers.base import (
     self_attributes,
 )
 
-# Every pattern names one of these: a norm, a Linear, a sigmoid gate, a random draw.
+# Every pattern names one of these: a convolution, a norm, a Linear, a sigmoid gate, a
+# batch norm's buffer, a random draw.
 RANDOM_TRIGGERS = ("bernoulli", "torch.rand(")
-TRIGGERS = ("Norm", "Linear", "igmoid", *RANDOM_TRIGGERS)
+TRIGGERS = ("Conv", "Norm", "Linear", "igmoid", "running_mean", *RANDOM_TRIGGERS)
 _SIMPLE = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return, ast.Expr)
 
 
@@ -59,8 +66,10 @@ class _Scanner:
         self.lines = lines.all
         self.random_lines = lines.random
         self.sequential_lines = lines.sequential
-        self.sequences = "Norm" in lines.words or "Linear" in lines.words
-        self.norms = "Norm" in lines.words
+        self.convs = "Conv" in lines.words
+        self.linears = "Linear" in lines.words
+        self.sequences = self.convs or self.linears
+        self.frozen = "running_mean" in lines.words
         self.gates = "igmoid" in lines.words
         self.random = bool(lines.random)
         self.hits: list[LayerHit] = []
@@ -169,12 +178,15 @@ class _Scanner:
         fn: ast.FunctionDef | ast.AsyncFunctionDef | None,
     ) -> None:
         """``layers = [...]`` / ``layers.append(x)`` / ``layers += [...]`` / ``.extend([...])``
-        / ``.add_module(name, x)`` in a row, on one receiver, are one sequence."""
+        / ``.add_module(name, x)`` / ``d[key] = x`` (``d`` a dict or an OrderedDict made in
+        the function) in a row, on one receiver, are one sequence."""
         receiver = ""
         values: list[ast.expr] = []
         touched = False
         for stmt in body:
             found = _appended(stmt)
+            if found is not None and found[3] and not _a_dict(found[0], fn):
+                found = None
             if found is None or found[2] or found[0] != receiver:
                 if touched:
                     self._sequence([self._item(v, fn) for v in values], owner, owner_line, [])
@@ -198,14 +210,22 @@ class _Scanner:
         return NOTHING
 
     def _sequence(self, items: list[Item], owner: str, owner_line: int, extra: list[str]) -> None:
-        if self.norms:
+        if self.convs:
             for run in conv_norm_act.runs(items):
-                self._hit(CONV_NORM_ACT, run, owner, owner_line, extra)
-        for run in mlp.runs(items):
-            self._hit(MLP, run, owner, owner_line, extra)
+                args = conv_norm_act.arguments(run)
+                self._hit(CONV_NORM_ACT, run, owner, owner_line, extra, args)
+        if self.linears:
+            for run in mlp.runs(items):
+                self._hit(MLP, run, owner, owner_line, extra, mlp.arguments(run))
 
     def _hit(
-        self, pattern: str, run: list[Item], owner: str, owner_line: int, extra: list[str]
+        self,
+        pattern: str,
+        run: list[Item],
+        owner: str,
+        owner_line: int,
+        extra: list[str],
+        args: tuple[str, ...],
     ) -> None:
         first = run[0].call
         assert first is not None
@@ -217,6 +237,7 @@ class _Scanner:
                 span=span_of(first),
                 steps=tuple(item.final for item in run),
                 names=tuple(dict.fromkeys([*extra, *(item.name for item in run)])),
+                args=args,
             )
         )
 
@@ -227,15 +248,34 @@ class _Scanner:
         init = methods.get("__init__")
         if init is None:
             return
+        if self.frozen:
+            hit = frozen_batchnorm.class_shaped(node, qual, methods)
+            if hit is not None:
+                self.hits.append(hit)
+                return
         attrs = self_attributes(init)
         if not attrs:
             return
-        found = []
-        if self.norms:
-            found.append(conv_norm_act.class_shaped(node, qual, attrs, methods.get("forward")))
+        sequential = [dotted(b) for b in node.bases if final(dotted(b)) == "Sequential"]
+        if sequential and self.sequences:
+            # an nn.Sequential subclass runs its attributes in the order they are set
+            items = [classify(call) for call in attrs.values()]
+            self._sequence(items, f"{qual}.__init__", first_line(init), sequential[:1])
         if self.gates:
-            found.append(squeeze_excitation.class_shaped(node, qual, attrs, methods))
-        self.hits.extend(hit for hit in found if hit is not None)
+            block = squeeze_excitation.class_shaped(node, qual, attrs, methods)
+            if block is not None:  # its convolutions and Linear layers are its own
+                self.hits.append(block)
+                return
+        found: list[LayerHit] = []
+        if self.convs:
+            shaped = conv_norm_act.class_shaped(node, qual, attrs, methods.get("forward"))
+            if shaped is not None:
+                found.append(shaped)
+            else:
+                found.extend(conv_norm_act.applied(node, qual, attrs, methods))
+        if self.linears:
+            found.extend(mlp.module_list(node, qual, attrs, methods))
+        self.hits.extend(found)
 
     # --- stochastic depth: a per-sample Bernoulli keep-mask, rescaled, multiplied in ---
 
@@ -278,8 +318,24 @@ def _ordered_dict(call: ast.Call) -> list[ast.expr] | None:
     return None
 
 
-def _appended(stmt: ast.stmt) -> tuple[str, list[ast.expr], bool] | None:
-    """(receiver, added items, starts a new list) for a statement that adds layers."""
+def _a_dict(receiver: str, fn: ast.FunctionDef | ast.AsyncFunctionDef | None) -> bool:
+    """Whether the function makes ``receiver`` an ``OrderedDict()``, ``dict()`` or ``{}``
+    (not a ``ModuleDict``, whose layers are looked up by name)."""
+    if fn is None or "." in receiver:
+        return False
+    values = assigned(fn, receiver)
+    return len(values) == 1 and (
+        (isinstance(values[0], ast.Dict) and not values[0].keys)
+        or (
+            isinstance(values[0], ast.Call)
+            and final(dotted(values[0].func)) in ("OrderedDict", "dict")
+            and not values[0].args
+        )
+    )
+
+
+def _appended(stmt: ast.stmt) -> tuple[str, list[ast.expr], bool, bool] | None:
+    """(receiver, added items, starts a new list, by key) for a statement that adds layers."""
     if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
         call = stmt.value
         func = call.func
@@ -289,15 +345,15 @@ def _appended(stmt: ast.stmt) -> tuple[str, list[ast.expr], bool] | None:
         if not receiver:
             return None
         if func.attr == "append" and len(call.args) == 1:
-            return receiver, [call.args[0]], False
+            return receiver, [call.args[0]], False, False
         if func.attr == "add_module" and len(call.args) == 2:
-            return receiver, [call.args[1]], False
+            return receiver, [call.args[1]], False, False
         if (
             func.attr == "extend"
             and len(call.args) == 1
             and isinstance(call.args[0], (ast.List, ast.Tuple))
         ):
-            return receiver, list(call.args[0].elts), False
+            return receiver, list(call.args[0].elts), False, False
         return None
     if (
         isinstance(stmt, ast.AugAssign)
@@ -305,7 +361,7 @@ def _appended(stmt: ast.stmt) -> tuple[str, list[ast.expr], bool] | None:
         and isinstance(stmt.value, (ast.List, ast.Tuple))
     ):
         receiver = dotted(stmt.target)
-        return (receiver, list(stmt.value.elts), False) if receiver else None
+        return (receiver, list(stmt.value.elts), False, False) if receiver else None
     target = value = None
     if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
         target, value = stmt.targets[0], stmt.value
@@ -313,7 +369,10 @@ def _appended(stmt: ast.stmt) -> tuple[str, list[ast.expr], bool] | None:
         target, value = stmt.target, stmt.value
     if isinstance(value, (ast.List, ast.Tuple)):
         receiver = dotted(target)
-        return (receiver, list(value.elts), True) if receiver else None
+        return (receiver, list(value.elts), True, False) if receiver else None
+    if isinstance(target, ast.Subscript) and isinstance(value, ast.Call):
+        receiver = dotted(target.value)
+        return (receiver, [value], False, True) if receiver else None
     return None
 
 
