@@ -179,6 +179,8 @@ def activation_args(item: Item, default_inplace: bool | None) -> tuple[list[str]
         inplace = "False"
     else:
         inplace = text(inplace_node)
+    if default_inplace is None and inplace == "False":
+        inplace = "None"  # the layer's own default: not in place
     if inplace != str(default_inplace):
         out.append(f"inplace={inplace}")
     return out, layer

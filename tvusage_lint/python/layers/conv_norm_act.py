@@ -45,11 +45,16 @@ def runs(items: list[Item]) -> Iterator[list[Item]]:
                 run.append(items[i + 2])
             yield run
             i += len(run)
-        elif first.kind == CONV and second.kind == ACT:
+        elif first.kind == CONV and second.kind == ACT and second.final not in _OUTPUT_ACTS:
             yield [first, second]
             i += 2
         else:
             i += 1
+
+
+# Without a norm, a convolution into tanh squashes an output (an image, a GRU's candidate
+# state); the ops layer is a block of hidden features.
+_OUTPUT_ACTS = frozenset(("Tanh", "Hardtanh", "tanh", "hardtanh"))
 
 
 def arguments(run: list[Item]) -> tuple[str, ...]:
@@ -135,7 +140,7 @@ def applied(
             if norm is not None:
                 inner = inner.args[0]  # type: ignore[attr-defined]
             conv = _layer_call(inner, layers, CONV)
-            if conv is None or act is None:
+            if conv is None or act is None or (norm is None and act.final in _OUTPUT_ACTS):
                 continue
             if norm is not None and not norm_fits(layers[conv], layers[norm]):
                 continue
@@ -302,6 +307,8 @@ def _same_padding(
     kernel: ast.expr | None, padding: ast.expr | None, dilation: ast.expr | None
 ) -> bool:
     """Whether the convolution's padding is what the ops layer computes by itself."""
+    if padding is not None and dilation is not None and ast.dump(padding) == ast.dump(dilation):
+        return _int(kernel) == 3  # ``padding=dilation, dilation=dilation``
     k = _int(kernel)
     d = 1 if dilation is None else _int(dilation)
     p = 0 if padding is None else _int(padding)

@@ -14,6 +14,7 @@ from tvusage_lint.python.layers.base import (
 )
 
 BUFFERS = ("weight", "bias", "running_mean", "running_var")
+_SELF_BUFFERS = frozenset(f"self.{b}" for b in BUFFERS)
 # Methods that may touch the buffers: building them and loading old checkpoints.
 _SETUP = ("__init__", "_load_from_state_dict")
 
@@ -67,10 +68,9 @@ def _writes_buffer(node: ast.AST) -> bool:
     """``self.running_mean = ...``, ``self.running_var.mul_(...)`` and the like."""
     if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        return any(dotted(t).removeprefix("self.") in BUFFERS for t in targets)
+        return any(dotted(t) in _SELF_BUFFERS for t in targets)
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-        receiver = dotted(node.func.value).removeprefix("self.")
-        return receiver in BUFFERS and node.func.attr.endswith("_")
+        return dotted(node.func.value) in _SELF_BUFFERS and node.func.attr.endswith("_")
     return False
 
 
