@@ -237,6 +237,30 @@ def test_not_conv_norm_act(tmp_path: Path) -> None:
     assert brief(found) == []
 
 
+def test_layers_built_on_a_device_are_not_reported(tmp_path: Path) -> None:
+    """The ops layers take no ``device``/``dtype``: a block built with them stays."""
+    found = findings(
+        tmp_path,
+        """
+        from torch import nn
+
+        def stem(device=None, dtype=None):
+            dd = {"device": device, "dtype": dtype}
+            return nn.Sequential(nn.Conv2d(3, 8, 3, **dd), nn.BatchNorm2d(8, **dd), nn.ReLU())
+
+        class Head(nn.Module):
+            def __init__(self, c, device=None):
+                super().__init__()
+                self.conv = nn.Conv2d(c, c, 3, device=device)
+                self.fc = nn.Linear(c, c)
+
+            def forward(self, x):
+                return nn.functional.relu(self.conv(x)), self.fc
+        """,
+    )
+    assert brief(found) == []
+
+
 def test_ops_scope_is_not_reported(tmp_path: Path) -> None:
     text = """
         from torch import nn
@@ -905,6 +929,19 @@ def test_not_frozen_batch_norm(tmp_path: Path) -> None:
                     self.running_mean.mul_(0.9).add_(0.1 * x.mean((0, 2, 3)))
                 scale = self.weight * (self.running_var + 1e-5).rsqrt()
                 return x * scale.reshape(1, -1, 1, 1)
+
+        class FrozenBatchNormAct(nn.Module):  # also an activation: not the ops layer alone
+            def __init__(self, n):
+                super().__init__()
+                self.register_buffer("weight", torch.ones(n))
+                self.register_buffer("bias", torch.zeros(n))
+                self.register_buffer("running_mean", torch.zeros(n))
+                self.register_buffer("running_var", torch.ones(n))
+                self.act = nn.ReLU()
+
+            def forward(self, x):
+                scale = self.weight * (self.running_var + 1e-5).rsqrt()
+                return self.act(x * scale.reshape(1, -1, 1, 1))
 
         class Affine(nn.Module):  # no running statistics
             def __init__(self, n):

@@ -165,10 +165,10 @@ def activation_args(item: Item, default_inplace: bool | None) -> tuple[list[str]
     if inplace_node is None and where is not None and len(params) > where:
         inplace_node = params[where]
     extra = params[:where] if where is not None else params
-    extra_kw = [k for k in call.keywords if k.arg not in ("inplace", None)]
+    extra_kw = [k for k in call.keywords if k.arg != "inplace"]
     layer = layer_arg(item, cls)
     if extra or extra_kw:
-        parts = [layer, *(text(a) for a in extra), *(f"{k.arg}={text(k.value)}" for k in extra_kw)]
+        parts = [layer, *(text(a) for a in extra), *(keyword_text(k) for k in extra_kw)]
         layer = f"functools.partial({', '.join(parts)})"
     out: list[str] = []
     if cls != "ReLU" or extra or extra_kw:
@@ -184,6 +184,38 @@ def activation_args(item: Item, default_inplace: bool | None) -> tuple[list[str]
     if inplace != str(default_inplace):
         out.append(f"inplace={inplace}")
     return out, layer
+
+
+def keyword_text(keyword: ast.keyword) -> str:
+    """``name=value``, or ``**mapping``."""
+    value = text(keyword.value)
+    return f"**{value}" if keyword.arg is None else f"{keyword.arg}={value}"
+
+
+def factory_kwargs(call: ast.Call, fn: ast.FunctionDef | ast.AsyncFunctionDef | None) -> bool:
+    """Whether the layer is built on a given device or with a dtype (``device=``,
+    ``dtype=``, or ``**dd`` where the function made ``dd = {"device": ..., ...}``):
+    the ops layers take neither."""
+    for keyword in call.keywords:
+        if keyword.arg in _FACTORY:
+            return True
+        if keyword.arg is not None:
+            continue
+        values: list[ast.expr] = [keyword.value]
+        if isinstance(keyword.value, ast.Name) and fn is not None:
+            values = assigned(fn, keyword.value.id)
+        for value in values:
+            if isinstance(value, ast.Dict) and any(
+                isinstance(k, ast.Constant) and k.value in _FACTORY for k in value.keys
+            ):
+                return True
+            if isinstance(value, ast.Call) and dotted(value.func) == "dict":
+                if any(k.arg in _FACTORY for k in value.keywords):
+                    return True
+    return False
+
+
+_FACTORY = ("device", "dtype")
 
 
 def conv_out(call: ast.Call) -> ast.expr | None:

@@ -28,6 +28,7 @@ from tvusage_lint.python.layers.base import (
     conv_out,
     header,
     is_one,
+    keyword_text,
     norm_fits,
     text,
 )
@@ -323,7 +324,7 @@ def _norm_layer(conv: Item, norm: Item) -> str:
     channels_at = 1 if norm.final == "GroupNorm" else 0
     extra = [text(a) for i, a in enumerate(call.args) if i != channels_at]
     keys = ("num_channels",) if norm.final == "GroupNorm" else ("num_features", "normalized_shape")
-    extra += [f"{k.arg}={text(k.value)}" for k in call.keywords if k.arg not in keys]
+    extra += [keyword_text(k) for k in call.keywords if k.arg not in keys]
     default = "BatchNorm3d" if conv.final == "Conv3d" else "BatchNorm2d"
     if not extra:
         return "" if norm.final == default else norm.name

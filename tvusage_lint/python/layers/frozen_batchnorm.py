@@ -9,7 +9,9 @@ from tvusage_lint.python.layers.base import (
     FROZEN_BATCH_NORM,
     LayerHit,
     callee,
+    factory_kwargs,
     header,
+    self_attributes,
     text,
 )
 
@@ -22,7 +24,8 @@ _SETUP = ("__init__", "_load_from_state_dict")
 def class_shaped(
     node: ast.ClassDef, qual: str, methods: dict[str, ast.FunctionDef | ast.AsyncFunctionDef]
 ) -> LayerHit | None:
-    """A class whose ``__init__`` registers the four buffers of a batch norm, whose other
+    """A class whose ``__init__`` registers the four buffers of a batch norm (and holds no
+    submodule), whose other
     methods never write them nor compute statistics of their input, and which applies
     them as an affine with a reciprocal square root (or ``F.batch_norm(training=False)``)."""
     init = methods.get("__init__")
@@ -39,6 +42,11 @@ def class_shaped(
         ):
             buffers[sub.args[0].value] = sub.args[1]
     if len(buffers) != len(BUFFERS):
+        return None
+    # nothing but the norm: no submodules (an activation, a dropout), no device or dtype
+    if self_attributes(init) or any(
+        isinstance(b, ast.Call) and factory_kwargs(b, init) for b in buffers.values()
+    ):
         return None
     others = [m for name, m in methods.items() if name not in _SETUP]
     nodes = [sub for m in others for sub in own_nodes(m.body)]

@@ -40,6 +40,7 @@ from tvusage_lint.python.layers.base import (
     LayerHit,
     assigned,
     classify,
+    factory_kwargs,
     self_attributes,
 )
 
@@ -200,14 +201,14 @@ class _Scanner:
             self._sequence([self._item(v, fn) for v in values], owner, owner_line, [])
 
     def _item(self, node: ast.expr, fn: ast.FunctionDef | ast.AsyncFunctionDef | None) -> Item:
-        if isinstance(node, ast.Call):
-            return classify(node)
         if isinstance(node, ast.Name) and fn is not None:
             # ``conv2d = nn.Conv2d(...)`` earlier in the function (torchvision's vgg)
             values = assigned(fn, node.id)
-            if len(values) == 1 and isinstance(values[0], ast.Call):
-                return classify(values[0])
-        return NOTHING
+            if len(values) == 1:
+                node = values[0]
+        if not isinstance(node, ast.Call) or factory_kwargs(node, fn):
+            return NOTHING
+        return classify(node)
 
     def _sequence(self, items: list[Item], owner: str, owner_line: int, extra: list[str]) -> None:
         if self.convs:
@@ -253,7 +254,11 @@ class _Scanner:
             if hit is not None:
                 self.hits.append(hit)
                 return
-        attrs = self_attributes(init)
+        attrs = {
+            attr: call
+            for attr, call in self_attributes(init).items()
+            if not factory_kwargs(call, init)
+        }
         if not attrs:
             return
         sequential = [dotted(b) for b in node.bases if final(dotted(b)) == "Sequential"]
