@@ -125,6 +125,8 @@ def applied(
     norm attribute or not), in a module that does more than that: ``F.relu(self.conv(x))``
     (torchvision's ``RPNHead`` before it used ``Conv2dNormActivation(norm_layer=None)``)."""
     layers = {attr: classify(call) for attr, call in attrs.items()}
+    if not any(item.kind == CONV for item in layers.values()):
+        return []
     uses: dict[str, int] = {}  # attribute → how often other methods name it
     found: dict[str, tuple[Item | None, Item]] = {}  # conv attribute → (norm, activation)
     for name, method in methods.items():

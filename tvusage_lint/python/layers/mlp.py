@@ -110,11 +110,16 @@ def module_list(
     """``self.layers = nn.ModuleList(nn.Linear(n, k) for n, k in zip(...))`` (or a list of
     Linear layers) whose every layer but the last a method's loop wraps in an activation:
     ``x = F.relu(layer(x)) if i < self.num_layers - 1 else layer(x)`` (DETR's MLP)."""
-    hits = []
+    hits: list[LayerHit] = []
+    lists = [
+        (attr, call)
+        for attr, call in attrs.items()
+        if final(dotted(call.func)) == "ModuleList" and len(call.args) == 1
+    ]
+    if not lists:
+        return hits
     layers = {attr: classify(call) for attr, call in attrs.items()}
-    for attr, call in attrs.items():
-        if final(dotted(call.func)) != "ModuleList" or len(call.args) != 1:
-            continue
+    for attr, call in lists:
         linear = _linears(call.args[0])
         if linear is None:
             continue
