@@ -790,6 +790,33 @@ def test_conv_attribute_wrapped_in_an_activation(tmp_path: Path) -> None:
     )
 
 
+def test_conv_and_norm_attributes_wrapped_in_an_activation_module(tmp_path: Path) -> None:
+    found = findings(
+        tmp_path,
+        """
+        from torch import nn
+
+        class Branches(nn.Module):
+            def __init__(self, c):
+                super().__init__()
+                self.conv_a = nn.Conv2d(c, c, 3, padding=1, bias=False)
+                self.bn_a = nn.BatchNorm2d(c)
+                self.conv_b = nn.Conv2d(c, c, 1)
+                self.relu = nn.ReLU(inplace=True)
+                self.head = nn.Linear(c, 10)
+
+            def forward(self, x):
+                y = self.relu(self.bn_a(self.conv_a(x))) + self.relu(self.conv_b(x))
+                return self.head(y.mean((2, 3)))
+        """,
+    )
+    assert brief(found) == [("TVU401", 6, f"{MOD}.Branches"), ("TVU401", 8, f"{MOD}.Branches")]
+    assert [f.message.partition("; use ")[2] for f in found] == [
+        "`torchvision.ops.Conv2dNormActivation(c, c, kernel_size=3)`" + RENAMES,
+        "`torchvision.ops.Conv2dNormActivation(c, c, kernel_size=1, norm_layer=None)`" + RENAMES,
+    ]
+
+
 def test_module_list_mlp(tmp_path: Path) -> None:
     found = findings(
         tmp_path,
