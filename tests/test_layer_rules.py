@@ -1009,3 +1009,17 @@ def test_only_layers_on_a_tree_that_is_not_torchvision(tmp_path: Path) -> None:
     result = Engine(only).run([str(tmp_path / "mymodels")], cwd=tmp_path)
     assert brief(result.findings) == [("TVU401", 6, "mymodels.blocks.Stem.__init__")]
     assert result.warnings == []
+
+
+def test_every_layers_module_is_in_the_cache_key() -> None:
+    """Facts cached by an older layer scanner must not be read back: each module the scan
+    runs is hashed into the cache file's name."""
+    from tvusage_lint import cache
+
+    package = Path(cache.__file__).parent
+    scanned = {
+        str(p.relative_to(package))
+        for p in (package / "python" / "layers").glob("*.py")
+        if p.name != "__init__.py"
+    }
+    assert scanned | {"python/ast_util.py"} <= set(cache._EXTRACTORS)
