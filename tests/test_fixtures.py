@@ -23,6 +23,7 @@ EXPECTED = [
     ("TVU402", "torchvision/models/mnasnet.py", 18, "torchvision.models.mnasnet._SqueezeExcite"),
     ("TVU401", "torchvision/models/mnasnet.py", 38, "torchvision.models.mnasnet.MNASNet.__init__"),
     ("TVU403", "torchvision/models/mnasnet.py", 45, "torchvision.models.mnasnet.MNASNet.__init__"),
+    ("TVU405", "torchvision/models/mnasnet.py", 61, "torchvision.models.mnasnet._FrozenBN"),
     ("TVU202", "torchvision/models/vgg.py", 10, "torchvision.models.vgg.VGG"),
     ("TVU900", "torchvision/ops/boxes.py", 14, ""),
     ("TVU207", "torchvision/ops/misc.py", 13, "torchvision.ops.misc.FrozenBatchNorm2d"),

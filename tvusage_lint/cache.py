@@ -30,7 +30,14 @@ def content_key(kind: str, data: bytes) -> str:
 
 _EXTRACTORS = (
     "python/facts.py",
-    "python/layers.py",
+    "python/ast_util.py",
+    "python/layers/base.py",
+    "python/layers/walk.py",
+    "python/layers/conv_norm_act.py",
+    "python/layers/squeeze_excitation.py",
+    "python/layers/mlp.py",
+    "python/layers/stochastic_depth.py",
+    "python/layers/frozen_batchnorm.py",
     "python/op_calls.py",
     "cpp/facts.py",
     "cpp/stable.py",

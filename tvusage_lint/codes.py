@@ -114,6 +114,12 @@ RULES: dict[str, RuleInfo] = {
             default=False,
         ),
         RuleInfo(
+            "TVU405",
+            "hand-rolled-frozen-batchnorm",
+            "batch norm with frozen buffers written out; use torchvision.ops.FrozenBatchNorm2d",
+            default=False,
+        ),
+        RuleInfo(
             "TVU900",
             "unused-suppression",
             "suppression comment that suppresses nothing",

@@ -10,10 +10,9 @@ from __future__ import annotations
 import ast
 import bisect
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from tvusage_lint.python.layers import LayerHit
+from tvusage_lint.python.ast_util import Span, dotted, span_of
+from tvusage_lint.python.layers import LayerHit
 
 HELPER = "_log_api_usage_once"
 
@@ -36,14 +35,6 @@ SCOPE_MODULE = "module"
 SCOPE_METHOD = "method"
 SCOPE_FUNCTION = "function"  # a module-level function
 SCOPE_NESTED = "nested"  # a function inside a function, or a class inside one
-
-
-@dataclass(frozen=True)
-class Span:
-    line: int
-    col: int  # 0-based, as ast gives it
-    end_line: int
-    end_col: int
 
 
 @dataclass(frozen=True)
@@ -137,7 +128,7 @@ class PyFacts:
     helper_bound: bool  # the helper name is imported or defined in this file
     torch_bound: bool  # ``torch`` is a module-level name
     suppressions: tuple[tuple[int, tuple[str, ...]], ...]  # (line, codes); () = bare
-    layers: tuple[LayerHit, ...] = ()  # hand-rolled torchvision.ops layers (TVU401-TVU404)
+    layers: tuple[LayerHit, ...] = ()  # hand-rolled torchvision.ops layers (TVU401-TVU405)
     op_calls: tuple[OpCall, ...] = ()  # ``torch.ops.<lib>.<op>(...)`` calls (python/op_calls.py)
     # (caller, callee): calls of this file's own module-level functions, kept only in files
     # that call an operator, so a private helper's operator reaches its public caller
@@ -146,27 +137,6 @@ class PyFacts:
 
 def failed(reason: str, line: int = 1, col: int = 0) -> PyFacts:
     return PyFacts(reason, line, col, (), None, False, (), (), (), (), (), False, False, (), ())
-
-
-def span_of(node: ast.AST) -> Span:
-    return Span(
-        node.lineno,
-        node.col_offset,
-        getattr(node, "end_lineno", None) or node.lineno,
-        getattr(node, "end_col_offset", None) or node.col_offset,
-    )
-
-
-def dotted(node: ast.AST | None) -> str:
-    """``a.b.c`` for names and attribute chains, "" for anything else."""
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return ""
 
 
 def base_name(node: ast.expr) -> str:
@@ -752,7 +722,7 @@ def decode(data: bytes) -> str:
 def extract(data: bytes, *, layers: bool = True) -> PyFacts:
     """Parse ``data`` and collect its facts; never raises for bad input.
 
-    ``layers=False`` skips the scan for hand-rolled layers (TVU401-TVU404, off by
+    ``layers=False`` skips the scan for hand-rolled layers (TVU401-TVU405, off by
     default); the engine asks for it only when one of those rules is selected."""
     if b"\x00" in data:
         return failed("binary file (contains NUL bytes)")

@@ -1,4 +1,4 @@
-"""TVU401-TVU404: hand-rolled copies of the ``torchvision.ops`` layers (RFC pytorch/vision#4333).
+"""TVU401-TVU405: hand-rolled copies of the ``torchvision.ops`` layers (RFC pytorch/vision#4333).
 
 The facts say what a module builds by hand; these rules keep the hits whose
 layers come from ``torch.nn`` (through the module's imports) and say which
@@ -19,6 +19,7 @@ CODES = {
     L.SQUEEZE_EXCITATION: "TVU402",
     L.MLP: "TVU403",
     L.STOCHASTIC_DEPTH: "TVU404",
+    L.FROZEN_BATCH_NORM: "TVU405",
 }
 
 _TORCH_NN = "torch.nn"
@@ -60,20 +61,38 @@ def check(module: Module, settings: Settings) -> list[Finding]:
 
 
 def message(hit: LayerHit) -> str:
+    """What was found, and the ops layer to use with the arguments read off the code.
+
+    Every replacement but stochastic depth (no parameters) and the frozen batch norm
+    (the same four buffers) names its parameters differently, so checkpoints need a
+    key mapping (torchvision's own refactors added ``_version`` and a
+    ``_load_from_state_dict``): that is why there is no automatic fix.
+    """
     steps = " → ".join(hit.steps)
+    renames = " (renames its state_dict keys: no automatic fix)"
     if hit.pattern == L.CONV_NORM_ACT:
         layer = "Conv3dNormActivation" if hit.steps[0] == "Conv3d" else "Conv2dNormActivation"
-        return f"hand-rolled {steps}; use `torchvision.ops.{layer}`"
+        return f"hand-rolled {steps}; use {_call(layer, hit)}{renames}"
     if hit.pattern == L.SQUEEZE_EXCITATION:
         return (
-            f"hand-rolled squeeze-and-excitation ({steps}); use `torchvision.ops.SqueezeExcitation`"
+            f"hand-rolled squeeze-and-excitation ({steps}); "
+            f"use {_call('SqueezeExcitation', hit)}{renames}"
         )
     if hit.pattern == L.MLP:
-        return f"hand-rolled MLP {steps}; use `torchvision.ops.MLP`"
+        return f"hand-rolled MLP {steps}; use {_call('MLP', hit)}{renames}"
+    if hit.pattern == L.FROZEN_BATCH_NORM:
+        return (
+            f"hand-rolled frozen batch norm (buffers {', '.join(hit.steps)}, fixed affine); "
+            f"use {_call('FrozenBatchNorm2d', hit)} (same state_dict keys)"
+        )
     return (
         "hand-rolled stochastic depth (per-sample Bernoulli keep-mask, rescaled); "
         "use `torchvision.ops.stochastic_depth` or `torchvision.ops.StochasticDepth`"
     )
+
+
+def _call(layer: str, hit: LayerHit) -> str:
+    return f"`torchvision.ops.{layer}({', '.join(hit.args)})`"
 
 
 def _from_torch_nn(module: Module, name: str) -> bool:

@@ -71,7 +71,7 @@ class Checker:
                 _guarded(
                     bucket,
                     module.display,
-                    "the layer rules (TVU401-TVU404)",
+                    "the layer rules (TVU401-TVU405)",
                     lambda module=module: layer_rules.check(module, self.settings),
                 )
         return out
