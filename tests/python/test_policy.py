@@ -82,3 +82,123 @@ def test_intact_reexported_dataset_is_inherited(tmp_path: Path) -> None:
         INHERITED,
         "torchvision.datasets.vision.VisionDataset",
     )
+
+
+# --- classes with behaviour are entry points, data holders are not ---------------------------
+
+
+def test_io_class_with_behaviour_is_an_entry_point_data_holders_are_not(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "torchvision/io/__init__.py": """
+                from ._video_opt import Timebase, VideoMetaData
+                from .image import ImageReadMode, Size
+                from .video_reader import Frame, VideoReader
+
+                __all__ = [
+                    "Timebase",
+                    "VideoMetaData",
+                    "ImageReadMode",
+                    "Size",
+                    "Frame",
+                    "VideoReader",
+                ]
+            """,
+            "torchvision/io/_video_opt.py": """
+                class Timebase:
+                    __slots__ = ["numerator", "denominator"]
+
+                    def __init__(self, numerator: int, denominator: int) -> None:
+                        self.numerator = numerator
+                        self.denominator = denominator
+
+
+                class VideoMetaData:
+                    def __init__(self) -> None:
+                        self.video_timebase = Timebase(0, 1)
+
+                    def __repr__(self) -> str:
+                        return "VideoMetaData()"
+            """,
+            "torchvision/io/image.py": """
+                from enum import Enum
+                from typing import NamedTuple
+
+
+                class ImageReadMode(Enum):
+                    UNCHANGED = 0
+
+
+                class Size(NamedTuple):
+                    height: int
+                    width: int
+            """,
+            "torchvision/io/video_reader.py": """
+                import dataclasses
+
+
+                @dataclasses.dataclass
+                class Frame:
+                    pts: float
+
+                    def shifted(self, by: float) -> "Frame":
+                        return Frame(self.pts + by)
+
+
+                class VideoReader:
+                    def __init__(self, src: str) -> None:
+                        self.src = src
+
+                    def __next__(self):
+                        return self.src
+            """,
+        },
+    )
+    result = check(tmp_path)
+    assert brief(result.findings) == [("TVU101", 12, "torchvision.io.video_reader.VideoReader")]
+    assert sorted(e.symbol for e in result.entries if e.kind == "class") == [
+        "torchvision.io.video_reader.VideoReader"
+    ]
+
+
+def test_subclass_of_a_class_with_behaviour_has_behaviour(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "torchvision/transforms/transforms.py": """
+                from ..utils import _log_api_usage_once
+
+
+                class Holder:
+                    def __init__(self) -> None:
+                        self.value = 0
+
+
+                class Compose:
+                    def __init__(self) -> None:
+                        _log_api_usage_once(self)
+
+                    def __call__(self, img):
+                        return img
+
+
+                class Chain(Compose):
+                    pass
+
+
+                class Record(Holder):
+                    def __init__(self) -> None:
+                        super().__init__()
+            """,
+        },
+    )
+    result = check(tmp_path)
+    assert result.findings == []
+    assert statuses(result) == {
+        "torchvision.transforms.transforms.Compose": ("logged", ""),
+        "torchvision.transforms.transforms.Chain": (
+            INHERITED,
+            "torchvision.transforms.transforms.Compose",
+        ),
+    }

@@ -131,6 +131,29 @@ class Policy:
         self._built[scope] = out
         return out
 
+    # --- data holders ----------------------------------------------------------------------
+
+    def is_data_holder(self, qualified: str, depth: int = 0) -> bool:
+        """A class that only holds data: made by a dataclass decorator, or whose own
+        methods are only ``__init__`` and value dunders and whose bases are ``object``
+        or data holders too (io's ``Timebase``, ``VideoMetaData``). Using it does not
+        use a feature of the library, so it is no entry point."""
+        found = self.index.class_fact(qualified)
+        if found is None or depth > 32:
+            return False
+        module, cls = found
+        if any(
+            self.index.resolve(module, name) in self.settings.data_decorators
+            for name in cls.decorators
+        ):
+            return True
+        if any(method not in self.settings.data_methods for method in cls.methods):
+            return False
+        return all(
+            base == "builtins.object" or self.is_data_holder(base, depth + 1)
+            for base in self.index.bases(module, cls)
+        )
+
     # --- datasets -----------------------------------------------------------------------
 
     def is_dataset(self, qualified: str) -> bool:
@@ -247,6 +270,8 @@ class Policy:
                 if policy.classes == "main-modules":
                     entry = self._entry(module, cls, KIND_CLASS, EXEMPT, "enum or non-API class")
                     out.append(EntryPoint(entry, module, cls, ROLE_EXEMPT, module.scope))
+                continue
+            if policy.classes == "public" and self.is_data_holder(qualified):
                 continue
             if policy.classes in ("modules", "main-modules") and not self.index.derives(
                 qualified, self.settings.module_bases
