@@ -314,10 +314,24 @@ class Checker:
     def _inherited_init_fix(self, module: Module, cls: ClassFact) -> Fix | None:
         """No ``__init__`` of its own: log in the project ancestor whose ``__init__`` it runs.
 
-        Inventing a constructor would change more than logging; the ancestor's
+        Without a base but ``object`` (and without ``__new__``), a new
+        ``def __init__(self) -> None:`` changes nothing but logging, so the class
+        gets one (torchvision's fix for ``ToTensor``). Otherwise inventing a
+        constructor would change more than logging; the ancestor's
         call logs ``self``, so the event is still this class's name. Under
         ``--strict`` that does not count, so there is no fix.
         """
+        if "__new__" not in cls.methods and all(
+            base == "builtins.object" for base in self.index.bases(module, cls)
+        ):
+            return Fix(
+                title=f"Add `def __init__(self) -> None:` to `{cls.name}` with "
+                "`_log_api_usage_once(self)`",
+                applicability=SAFE,
+                action="add-init",
+                target=cls.name,
+                params=(("import", self.import_param(module)),),
+            )
         if self.settings.strict_for(module.scope):
             return None
         current_module, current = module, cls
