@@ -21,6 +21,7 @@ from tvusage_lint.entries import (
 )
 from tvusage_lint.index import Index, Module
 from tvusage_lint.python.facts import FORM_OBJECT, ClassFact, FunctionFact
+from tvusage_lint.python.placement import choose_hosts
 
 # Roles an entry point plays; the rules pick their code from it.
 ROLE_CLASS = "class"
@@ -47,6 +48,7 @@ class EntryPoint:
     chain_at: str = ""
     root: str = ""  # for datasets: the root class they must reach
     pending: str = ""  # a missing ancestor entry point whose fix will cover this class
+    host: str = ""  # the class whose ``__init__`` the fix logs in (python/placement.py)
 
 
 def _event(module: Module, name: str) -> str:
@@ -223,6 +225,7 @@ class Policy:
         self._mark_kernels(out)
         self._pair_twins(out)
         self._mark_pending(out)
+        self._place(out)
         for point in out:
             if point.entry.status != EXEMPT and self.settings.is_exempt(point.entry.symbol):
                 point.entry = _with(point.entry, status=EXEMPT, via="configured exempt")
@@ -394,6 +397,21 @@ class Policy:
                 if current in missing:
                     point.pending = current
                     break
+
+    def _place(self, points: list[EntryPoint]) -> None:
+        """Pick, for every missing class, the ``__init__`` its fix logs in."""
+        status = {p.entry.symbol: p.entry.status for p in points if p.role == ROLE_CLASS}
+        todo = [
+            p
+            for p in points
+            if p.role == ROLE_CLASS
+            and p.entry.status == MISSING
+            and not p.pending
+            and not self.settings.strict_for(p.scope)
+        ]
+        hosts = choose_hosts(self.index, [p.entry.symbol for p in todo], status)
+        for point in todo:
+            point.host = hosts.get(point.entry.symbol, "")
 
     def _pair_twins(self, points: list[EntryPoint]) -> None:
         by_module: dict[str, dict[str, list[EntryPoint]]] = {}

@@ -120,7 +120,9 @@ class Checker:
 
     def _relative_style(self, module: Module) -> bool:
         """The import style to follow, most specific first: how siblings import the
-        helper, how this file imports project modules, how siblings do."""
+        helper, how this file and then its siblings import the helper's module
+        (``from ..utils import _make_ntuple``), how this file imports project
+        modules, how siblings do."""
         if module.name not in self._styles:
             self._styles[module.name] = self._find_style(module)
         return self._styles[module.name]
@@ -133,13 +135,19 @@ class Checker:
             if other.package == module.package and other is not module
         ]
 
-        def votes(modules: list[Module], helper_only: bool) -> bool | None:
+        helper_module = self.index.helper_module
+
+        def votes(
+            modules: list[Module], helper_only: bool, module_only: bool = False
+        ) -> bool | None:
             relative = absolute = 0
             for other in modules:
                 for imp in other.facts.imports:
                     if not imp.is_from:
                         continue
                     if helper_only and not any(n == F.HELPER for n, _ in imp.names):
+                        continue
+                    if module_only and other.absolute(imp.module, imp.level) != helper_module:
                         continue
                     if imp.level > 0:
                         relative += 1
@@ -287,13 +295,39 @@ class Checker:
             return
         if not self.settings.enabled(code, scope):
             return
-        if not self.can_fix(module):
+        if isinstance(fact, ClassFact) and point.host and point.host != entry.symbol:
+            fix = self._base_fix(point.host, module, fact)
+        elif not self.can_fix(module):
             fix = None
         elif isinstance(fact, ClassFact):
             fix = self._class_fix(module, fact)
         else:
             fix = self._function_fix(module, fact)
         yield self._finding(module, code, message, fix=fix, **common)
+
+    def _base_fix(self, host: str, module: Module, cls: ClassFact) -> Fix | None:
+        """Log in the base ``__init__`` python/placement.py chose; ``self`` is still the
+        instance, so the event stays this class's name."""
+        found = self.index.class_fact(host)
+        if found is None or found[1].init is None or not self.can_fix(found[0]):
+            return None
+        host_module, host_cls = found
+        init = host_cls.init
+        assert init is not None
+        params: tuple[tuple[str, str], ...] = (
+            ("arg", "self"),
+            ("style", "constructor"),
+            ("import", self.import_param(host_module)),
+        )
+        if host_module is not module:
+            params += (("file", host_module.display),)
+        return Fix(
+            title=f"Insert `_log_api_usage_once(self)` in `{init.qualname}`, which `{cls.name}` runs",
+            applicability=SAFE,
+            action="insert-log",
+            target=init.qualname,
+            params=params,
+        )
 
     def _class_fix(self, module: Module, cls: ClassFact) -> Fix | None:
         if cls.init is None:
