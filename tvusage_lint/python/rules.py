@@ -155,7 +155,13 @@ class Checker:
                         absolute += 1
             return None if relative == absolute else relative > absolute
 
-        for choice in (votes(siblings, True), votes([module], False), votes(siblings, False)):
+        for choice in (
+            votes(siblings, True),
+            votes([module], False, module_only=True),
+            votes(siblings, False, module_only=True),
+            votes([module], False),
+            votes(siblings, False),
+        ):
             if choice is not None:
                 return choice
         return True
