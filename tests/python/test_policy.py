@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.helpers import brief, check, write_tree
-from tvusage_lint.entries import INHERITED, MISSING
+from tvusage_lint.entries import EXEMPT, INHERITED, MISSING
 
 
 def statuses(result) -> dict[str, tuple[str, str]]:
@@ -202,3 +202,79 @@ def test_subclass_of_a_class_with_behaviour_has_behaviour(tmp_path: Path) -> Non
             "torchvision.transforms.transforms.Compose",
         ),
     }
+
+
+# --- helpers of the kernel dispatch are not transforms ----------------------------------------
+
+
+V2_FUNCTIONAL = {
+    "torchvision/transforms/v2/functional/__init__.py": """
+        from ._utils import is_pure_tensor, register_kernel  # usort: skip
+
+        from ._geometry import resize, resize_image
+    """,
+    "torchvision/transforms/v2/functional/_utils.py": """
+        import torch
+
+        _KERNEL_REGISTRY = {}
+
+
+        def is_pure_tensor(inpt) -> bool:
+            return isinstance(inpt, torch.Tensor)
+
+
+        def _register_kernel_internal(functional, input_type):
+            registry = _KERNEL_REGISTRY.setdefault(functional, {})
+
+            def decorator(kernel):
+                registry[input_type] = kernel
+                return kernel
+
+            return decorator
+
+
+        def register_kernel(functional, tv_tensor_cls):
+            return _register_kernel_internal(functional, tv_tensor_cls)
+    """,
+    "torchvision/transforms/v2/functional/_geometry.py": """
+        import torch
+
+        from ._utils import _register_kernel_internal, is_pure_tensor
+
+
+        def resize(inpt, size):
+            if is_pure_tensor(inpt):
+                return resize_image(inpt, size)
+            return inpt
+
+
+        @_register_kernel_internal(resize, torch.Tensor)
+        def resize_image(image, size):
+            return image
+    """,
+    # v1: no kernel dispatch, so every public function is a transform
+    "torchvision/transforms/functional.py": """
+        def get_image_size(img) -> list:
+            return [1, 1]
+    """,
+}
+
+
+def test_public_functions_of_the_dispatch_module_are_helpers(tmp_path: Path) -> None:
+    write_tree(tmp_path, V2_FUNCTIONAL)
+    result = check(tmp_path)
+    assert brief(result.findings) == [
+        ("TVU102", 1, "torchvision.transforms.functional.get_image_size"),
+        ("TVU102", 6, "torchvision.transforms.v2.functional._geometry.resize"),
+    ]
+    helper = (
+        EXEMPT,
+        "helper of the kernel dispatch (its module defines `_register_kernel_internal`)",
+    )
+    got = statuses(result)
+    assert got["torchvision.transforms.v2.functional._utils.is_pure_tensor"] == helper
+    assert got["torchvision.transforms.v2.functional._utils.register_kernel"] == helper
+    assert got["torchvision.transforms.v2.functional._geometry.resize_image"] == (
+        EXEMPT,
+        "kernel of torchvision.transforms.v2.functional._geometry.resize",
+    )

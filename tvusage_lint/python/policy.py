@@ -223,6 +223,7 @@ class Policy:
             )
             out.extend(self._module_functions(module, policy))
         self._mark_kernels(out)
+        self._mark_dispatch_helpers(out)
         self._pair_twins(out)
         self._mark_pending(out)
         self._place(out)
@@ -370,6 +371,44 @@ class Policy:
             target = kernels.get(point.entry.symbol)
             if target and target != point.entry.symbol:
                 point.entry = _with(point.entry, status=EXEMPT, via=f"kernel of {target}")
+                point.role = ROLE_EXEMPT
+
+    def _mark_dispatch_helpers(self, points: list[EntryPoint]) -> None:
+        """Public functions of the module that holds the kernel dispatch are its helpers.
+
+        That module is derived from the code: it defines the decorator that
+        registers kernels to dispatchers (``_register_kernel_internal`` in
+        ``transforms/v2/functional/_utils.py``). What else it exports serves the
+        dispatch (``is_pure_tensor``, which torchvision's own functionals call,
+        so its event would fire for every v2 user) or extends it
+        (``register_kernel``); neither transforms an input.
+        """
+        dispatchers = {p.entry.symbol for p in points if p.role == ROLE_FUNCTION}
+        machinery: dict[str, str] = {}  # module → the registering decorator it defines
+        for module in {p.module.name: p.module for p in points}.values():
+            registering = [
+                dec.name
+                for fn in module.facts.functions
+                for dec in fn.decorators
+                if dec.first_arg and self.index.resolve(module, dec.first_arg) in dispatchers
+            ]
+            registering += [
+                register
+                for register, first, _ in module.facts.registrations
+                if self.index.resolve(module, first) in dispatchers
+            ]
+            for name in registering:
+                target = self.index.resolve(module, name)
+                if self.index.function_fact(target) is not None:
+                    owner, _, short = target.rpartition(".")
+                    machinery.setdefault(owner, short)
+        for point in points:
+            if point.role != ROLE_FUNCTION or point.entry.status == LOGGED:
+                continue
+            decorator = machinery.get(point.module.name)
+            if decorator:
+                via = f"helper of the kernel dispatch (its module defines `{decorator}`)"
+                point.entry = _with(point.entry, status=EXEMPT, via=via)
                 point.role = ROLE_EXEMPT
 
     def _mark_pending(self, points: list[EntryPoint]) -> None:
