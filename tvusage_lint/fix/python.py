@@ -920,6 +920,8 @@ class _Apply(cst.CSTTransformer):
         else:
             unit = unit.with_changes(leading_lines=())
         body.insert(at, unit)
+        if len(body) == at + 2 and _bare_pass(body[at + 1]):
+            del body[at + 1]  # the body was only ``pass``: the call takes its place
         return updated_node.with_changes(body=block.with_changes(body=body))
 
     def leave_TrailingWhitespace(
@@ -1071,6 +1073,17 @@ def _sort_key(stmt: cst.BaseStatement) -> tuple[int, str]:
         return -len(node.relative), _dotted(node.module).casefold()
     assert isinstance(node, cst.Import)
     return 0, _dotted(node.names[0].name).casefold()
+
+
+def _bare_pass(stmt: cst.BaseStatement) -> bool:
+    """A ``pass`` line without comments."""
+    return (
+        isinstance(stmt, cst.SimpleStatementLine)
+        and len(stmt.body) == 1
+        and isinstance(stmt.body[0], cst.Pass)
+        and stmt.trailing_whitespace.comment is None
+        and all(line.comment is None for line in stmt.leading_lines)
+    )
 
 
 def _anchor(body: list[cst.BaseStatement], style: str) -> int:

@@ -3,7 +3,8 @@
 A fix may change logging and nothing else. So both texts are parsed with
 ``ast``, the logging is taken out of both (calls of the helper, their
 TorchScript guards when they hold nothing but logging, imports of the helper,
-an added bare ``import torch``, and a ``def __init__(self)`` holding only
+an added bare ``import torch``, ``pass`` statements (the call may take the
+place of a body's lone ``pass``), and a ``def __init__(self)`` holding only
 logging in a class whose only base is ``object``) and what remains must dump identically.
 The new text must also parse with libcst, or the next ``--fix`` could not
 touch it.
@@ -100,7 +101,7 @@ def _empty_init(stmt: ast.stmt) -> bool:
 
 
 def _drop(stmt: ast.stmt) -> bool:
-    if _is_log_stmt(stmt):
+    if _is_log_stmt(stmt) or isinstance(stmt, ast.Pass):  # ``pass`` is a no-op anywhere
         return True
     if isinstance(stmt, ast.If):
         return (
