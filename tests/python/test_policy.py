@@ -278,3 +278,26 @@ def test_public_functions_of_the_dispatch_module_are_helpers(tmp_path: Path) -> 
         EXEMPT,
         "kernel of torchvision.transforms.v2.functional._geometry.resize",
     )
+
+
+def test_a_dispatcher_defined_beside_the_machinery_is_still_a_transform(tmp_path: Path) -> None:
+    files = dict(V2_FUNCTIONAL)
+    files["torchvision/transforms/v2/functional/_utils.py"] += """
+
+        def erase(inpt):
+            return inpt
+
+
+        @_register_kernel_internal(erase, torch.Tensor)
+        def erase_image(image):
+            return image
+    """
+    files["torchvision/transforms/v2/functional/__init__.py"] = files[
+        "torchvision/transforms/v2/functional/__init__.py"
+    ].replace("register_kernel  #", "register_kernel, erase, erase_image  #")
+    write_tree(tmp_path, files)
+    assert brief(check(tmp_path).findings) == [
+        ("TVU102", 1, "torchvision.transforms.functional.get_image_size"),
+        ("TVU102", 6, "torchvision.transforms.v2.functional._geometry.resize"),
+        ("TVU102", 24, "torchvision.transforms.v2.functional._utils.erase"),
+    ]

@@ -385,18 +385,20 @@ class Policy:
         """
         dispatchers = {p.entry.symbol for p in points if p.role == ROLE_FUNCTION}
         machinery: dict[str, str] = {}  # module → the registering decorator it defines
+        served: set[str] = set()  # dispatchers that kernels are registered to
         for module in {p.module.name: p.module for p in points}.values():
-            registering = [
-                dec.name
-                for fn in module.facts.functions
-                for dec in fn.decorators
-                if dec.first_arg and self.index.resolve(module, dec.first_arg) in dispatchers
-            ]
-            registering += [
-                register
-                for register, first, _ in module.facts.registrations
-                if self.index.resolve(module, first) in dispatchers
-            ]
+            registering: list[str] = []
+            for fn in module.facts.functions:
+                for dec in fn.decorators:
+                    target = self.index.resolve(module, dec.first_arg) if dec.first_arg else ""
+                    if target in dispatchers:
+                        registering.append(dec.name)
+                        served.add(target)
+            for register, first, _ in module.facts.registrations:
+                target = self.index.resolve(module, first)
+                if target in dispatchers:
+                    registering.append(register)
+                    served.add(target)
             for name in registering:
                 target = self.index.resolve(module, name)
                 if self.index.function_fact(target) is not None:
@@ -405,6 +407,8 @@ class Policy:
         for point in points:
             if point.role != ROLE_FUNCTION or point.entry.status == LOGGED:
                 continue
+            if point.entry.symbol in served:
+                continue  # a dispatcher beside the machinery is still a transform
             decorator = machinery.get(point.module.name)
             if decorator:
                 via = f"helper of the kernel dispatch (its module defines `{decorator}`)"
