@@ -15,6 +15,7 @@ from tvusage_lint.index import Index, Module
 from tvusage_lint.python import facts as F
 from tvusage_lint.python import layer_rules
 from tvusage_lint.python.facts import ClassFact, FunctionFact, LogCall
+from tvusage_lint.python.placement import init_chain
 from tvusage_lint.python.policy import (
     BREAK_NO_SUPER,
     ROLE_CLASS,
@@ -374,36 +375,8 @@ class Checker:
             )
         if self.settings.strict_for(module.scope):
             return None
-        current_module, current = module, cls
-        for _ in range(32):
-            parents = [
-                found
-                for found in map(self.index.class_fact, self.index.bases(current_module, current))
-                if found is not None
-            ]
-            if not parents:
-                return None
-            current_module, current = parents[0]
-            if current.init is not None:
-                break
-        else:
-            return None
-        init = current.init
-        assert init is not None
-        params: tuple[tuple[str, str], ...] = (
-            ("arg", "self"),
-            ("style", "constructor"),
-            ("import", self.import_param(current_module)),
-        )
-        if current_module is not module:
-            params += (("file", current_module.display),)
-        return Fix(
-            title=f"Insert `_log_api_usage_once(self)` in `{init.qualname}`, which `{cls.name}` runs",
-            applicability=SAFE,
-            action="insert-log",
-            target=init.qualname,
-            params=params,
-        )
+        chain = init_chain(self.index, f"{module.name}.{cls.name}")
+        return self._base_fix(chain[0], module, cls) if chain else None
 
     def _function_fix(self, module: Module, fn: FunctionFact) -> Fix:
         style = self.function_style(fn)
