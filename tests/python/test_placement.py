@@ -299,3 +299,52 @@ def test_a_base_in_another_subpackage_is_not_used(tmp_path: Path) -> None:
     assert fixes(result) == [
         ("torchvision.transforms.transforms.Blur", "Blur.__init__", result.findings[0].path)
     ]
+
+
+def test_no_second_call_in_a_chain_that_reaches_a_forced_base(tmp_path: Path) -> None:
+    # a private helper also runs RandomTransforms, so the base is not clean; RandomOrder
+    # (no __init__) can only log there, and RandomChoice, which runs it, gets no call of its own
+    text = (
+        RANDOM_TRANSFORMS
+        + """
+
+    class _Shuffled(RandomTransforms):
+        def __init__(self, transforms):
+            super().__init__(transforms)
+    """
+    )
+    write_tree(tmp_path, {"torchvision/transforms/transforms.py": text})
+    result = check(tmp_path)
+    assert brief(result.findings) == [
+        ("TVU101", 18, "torchvision.transforms.transforms.RandomOrder"),
+        ("TVU101", 23, "torchvision.transforms.transforms.RandomChoice"),
+    ]
+    assert {target for _, target, _ in fixes(result)} == {"RandomTransforms.__init__"}
+    fix(tmp_path, unsafe=False)
+    fixed = (tmp_path / "torchvision/transforms/transforms.py").read_text()
+    assert fixed.count("_log_api_usage_once(self)") == 1
+    assert check(tmp_path).findings == []
+
+
+def test_without_a_forced_base_each_class_keeps_its_own_call(tmp_path: Path) -> None:
+    text = (
+        RANDOM_TRANSFORMS.replace(
+            "class RandomOrder(RandomTransforms):\n        def __call__",
+            "class RandomOrder(RandomTransforms):\n"
+            "        def __init__(self, transforms):\n"
+            "            super().__init__(transforms)\n\n"
+            "        def __call__",
+        )
+        + """
+
+    class _Shuffled(RandomTransforms):
+        def __init__(self, transforms):
+            super().__init__(transforms)
+    """
+    )
+    write_tree(tmp_path, {"torchvision/transforms/transforms.py": text})
+    result = check(tmp_path)
+    assert [target for _, target, _ in fixes(result)] == [
+        "RandomOrder.__init__",
+        "RandomChoice.__init__",
+    ]
