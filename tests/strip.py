@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import re
 
+from tvusage_lint.fix.verify import is_log_call
 from tvusage_lint.index import Index
 from tvusage_lint.python.facts import FORM_OBJECT, HELPER, extract
 
@@ -20,10 +21,17 @@ def strip_logging(text: str) -> str:
         return text
     lines = text.splitlines(keepends=True)
     drop: set[int] = set()  # 0-based line numbers
-    for call in facts.log_calls:
-        span = call.stmt_span
-        drop.update(range(span.line - 1, span.end_line))
     tree = ast.parse(text)
+    shared_guards = {
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If)
+        and not all(isinstance(s, ast.Expr) and is_log_call(s.value) for s in node.body)
+    }
+    for call in facts.log_calls:
+        # a guard that also holds other statements (0.29's ``_warn_deprecated()``) stays
+        span = call.stmt_span if call.stmt_span.line not in shared_guards else call.span
+        drop.update(range(span.line - 1, span.end_line))
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and any(a.name == HELPER for a in node.names):
             first, last = node.lineno - 1, (node.end_lineno or node.lineno) - 1

@@ -56,7 +56,7 @@ EXPECTED = [
     (
         "TVU204",
         "torchvision/transforms/transforms.py",
-        30,
+        33,
         "torchvision.transforms.transforms.Normalize",
     ),
     (

@@ -32,6 +32,9 @@ def test_plugin_reports_package_aware_findings(tmp_path: Path) -> None:
                 class Lonely:
                     def __init__(self):
                         pass
+
+                    def __call__(self, img):
+                        return img
             """,
         },
     )

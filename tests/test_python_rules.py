@@ -70,6 +70,9 @@ def test_private_module_counts_only_when_reexported(tmp_path: Path) -> None:
                     def __init__(self, size):
                         self.size = size
 
+                    def __call__(self, img):
+                        return img
+
                 class Helper:
                     def __init__(self):
                         pass
@@ -442,6 +445,7 @@ def test_misplaced_calls(tmp_path: Path) -> None:
         ("TVU207", 9, "torchvision.io.video.read_video.<locals>.inner"),
         ("TVU102", 13, "torchvision.io.video.write_video"),
         ("TVU207", 15, "torchvision.io.video.write_video"),
+        ("TVU101", 18, "torchvision.io.video.VideoReader"),
         ("TVU207", 20, "torchvision.io.video.VideoReader"),
     ]
 
@@ -589,6 +593,9 @@ def test_single_file_run_still_sees_the_package(tmp_path: Path) -> None:
                 class Lonely:
                     def __init__(self):
                         pass
+
+                    def __call__(self, img):
+                        return img
             """,
         },
     )

@@ -72,3 +72,21 @@ def test_strip_and_restore(source: str, tmp_path: Path) -> None:
     restored = check(tree)
     assert [(f.code, f.path, f.line) for f in restored.findings if f.code not in unfixable] == []
     assert logged_events(restored.index) == events
+
+
+def test_strip_keeps_a_guard_that_holds_more_than_logging() -> None:
+    text = (
+        "import torch\n\n"
+        "def read_file(path):\n"
+        "    if not torch.jit.is_scripting() and not torch.jit.is_tracing():\n"
+        "        _log_api_usage_once(read_file)\n"
+        "        _warn_deprecated()\n"
+        "    return path\n"
+    )
+    assert strip_logging(text) == (
+        "import torch\n\n"
+        "def read_file(path):\n"
+        "    if not torch.jit.is_scripting() and not torch.jit.is_tracing():\n"
+        "        _warn_deprecated()\n"
+        "    return path\n"
+    )

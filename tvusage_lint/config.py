@@ -46,7 +46,7 @@ PRESET_SCOPES: dict[str, ScopePolicy] = {
     "transforms": ScopePolicy(classes="public", functions="functional"),
     "ops": ScopePolicy(classes="modules", functions="public", twins=True),
     "datasets": ScopePolicy(classes="datasets", functions="none"),
-    "io": ScopePolicy(classes="none", functions="public"),
+    "io": ScopePolicy(classes="public", functions="public"),
     "utils": ScopePolicy(classes="none", functions="public"),
 }
 
@@ -63,6 +63,24 @@ NON_API_BASES = (
     "typing.Protocol",
     "typing_extensions.*",
 )
+
+# A "public" class is an entry point when it has behaviour. Data holders are not:
+# classes whose own methods are only these (and whose project bases are data holders
+# too), and classes made by these decorators.
+DATA_METHODS = (
+    "__init__",
+    "__post_init__",
+    "__repr__",
+    "__str__",
+    "__eq__",
+    "__ne__",
+    "__hash__",
+    "__lt__",
+    "__le__",
+    "__gt__",
+    "__ge__",
+)
+DATA_DECORATORS = ("dataclasses.dataclass",)
 
 KNOWN_KEYS = {
     "select",
@@ -91,6 +109,8 @@ class Settings:
     module_bases: tuple[str, ...] = MODULE_BASES
     dataset_bases: tuple[str, ...] = DATASET_BASES
     non_api_bases: tuple[str, ...] = NON_API_BASES
+    data_methods: tuple[str, ...] = DATA_METHODS
+    data_decorators: tuple[str, ...] = DATA_DECORATORS
     source: str = ""  # the config file the settings came from, for messages
 
     @property

@@ -312,11 +312,30 @@ class Index:
                     out.add(target)
         return out
 
+    @cached_property
+    def listed(self) -> set[str]:
+        """Qualified names a public package lists in its own static ``__all__``."""
+        out: set[str] = set()
+        for module in self.modules.values():
+            if not module.is_package or module.private_path or module.facts.all_names is None:
+                continue
+            for name in module.facts.all_names:
+                target = None if name.startswith("_") else self._lookup(module, name, 0)
+                if target is not None:
+                    out.add(target)
+        return out
+
     def is_public(self, module: Module, name: str) -> bool:
-        """SPEC §1: no leading ``_``; ``__all__`` decides; private paths need a re-export."""
+        """SPEC §1: no leading ``_``; ``__all__`` decides; private paths need a re-export.
+
+        A public package listing the name in its own ``__all__`` overrides the
+        defining module's ``__all__`` (``datasets`` re-exports the classes of
+        ``_stereo_matching.py``, whose ``__all__ = ()``)."""
         if name.startswith("_"):
             return False
         qualified = f"{module.name}.{name}"
+        if qualified in self.listed:
+            return True
         all_names = module.facts.all_names
         if all_names is not None:
             if name not in all_names:

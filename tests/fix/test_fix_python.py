@@ -1087,3 +1087,34 @@ def test_libcst_is_not_imported_before_fixing() -> None:
         "assert 'libcst' not in sys.modules, 'libcst imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_call_takes_the_place_of_a_lone_pass() -> None:
+    before = """
+        class ToTensor:
+            def __init__(self) -> None:
+                pass
+
+
+        class Keep:
+            def __init__(self) -> None:
+                pass  # on purpose
+        """
+    result = fixed(
+        before,
+        insert("ToTensor.__init__", "self", "constructor"),
+        insert("Keep.__init__", "self", "constructor"),
+    )
+    assert result.text == src(
+        """
+        class ToTensor:
+            def __init__(self) -> None:
+                _log_api_usage_once(self)
+
+
+        class Keep:
+            def __init__(self) -> None:
+                _log_api_usage_once(self)
+                pass  # on purpose
+        """
+    )

@@ -18,6 +18,8 @@ from tvusage_lint.findings import Applicability, Finding
 ACTIONS = {
     # insert ``_log_api_usage_once(<arg>)`` into def <target>; style: constructor|wrap|after-early-return
     "insert-log": ("arg", "style", "import"),
+    # give class <target> (no __init__, no base but object) ``def __init__(self) -> None:`` logging self
+    "add-init": ("import",),
     # replace the call at line/col by ``_log_api_usage_once(<arg>)``; guard: wrap|none
     "rewrite-log": ("line", "col", "arg", "guard", "import"),
     # wrap the logging statement at line/col in the scripting+tracing guard

@@ -24,7 +24,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from tvusage_lint.findings import Finding
-from tvusage_lint.fix import ACTIONS, FixResult, wanted
+from tvusage_lint.fix import ACTIONS, FixResult, constructor, wanted
 from tvusage_lint.fix.verify import check
 from tvusage_lint.fix.verify import is_log_call as is_log_call_ast
 from tvusage_lint.python.facts import HELPER, dotted
@@ -448,6 +448,7 @@ class _Index:
     def __init__(self, module: cst.Module, text: str, comments: bool) -> None:
         self.module = module
         self.defs: dict[str, cst.FunctionDef] = {}
+        self.classes: dict[str, tuple[cst.ClassDef, list[cst.CSTNode]]] = {}  # → (node, above)
         self.def_stacks: dict[cst.FunctionDef, list[cst.CSTNode]] = {}
         self.sites: dict[tuple[int, int], _Site] = {}
         self.comments: dict[int, tuple[cst.Comment, list[cst.CSTNode]]] = {}
@@ -480,6 +481,7 @@ class _Index:
                 self.def_stacks[stmt] = stack
                 self._compound(stmt, stack, [*scope, name, "<locals>"], found)
             elif isinstance(stmt, cst.ClassDef):
+                self.classes[".".join([*scope, stmt.name.value])] = (stmt, stack)
                 self._compound(stmt, stack, [*scope, stmt.name.value], found)
             else:
                 self._compound(stmt, stack, scope, found)
@@ -561,6 +563,7 @@ class _Plan:
     moves: dict[cst.BaseStatement, cst.FunctionDef] = field(default_factory=dict)
     def_moves: dict[cst.FunctionDef, tuple[cst.BaseStatement, str]] = field(default_factory=dict)
     inserts: dict[cst.FunctionDef, tuple[str, str]] = field(default_factory=dict)  # arg, style
+    inits: set[cst.ClassDef] = field(default_factory=set)  # classes given a logging __init__
     comments: dict[cst.Comment, set[str] | None] = field(default_factory=dict)
     imports: list[str] = field(default_factory=list)
     need_torch: bool = False
@@ -706,6 +709,20 @@ class _Planner:
             self._want_torch()
         self._want_import(self._param(finding, "import"))
 
+    def _add_init(self, finding: Finding) -> None:
+        assert finding.fix is not None
+        target = finding.fix.target
+        node, stack = self.index.classes.get(target, (None, []))
+        if node is None:
+            raise _Skip(f"no class `{target}` in this file")
+        if not isinstance(node.body, cst.IndentedBlock):
+            raise _Skip(f"`{target}` has a one-line body")
+        if constructor.has_init(node):
+            raise _Skip(f"`{target}` already has a constructor")
+        self.plan.inits.add(node)
+        self.plan.paths.update(stack)
+        self._want_import(self._param(finding, "import"))
+
     def _rewrite_log(self, finding: Finding) -> None:
         site = self._site(finding)
         arg = self._param(finding, "arg")
@@ -819,6 +836,13 @@ class _Apply(cst.CSTTransformer):
             whitespace_before_args=cst.SimpleWhitespace(""),
         )
 
+    def leave_ClassDef(
+        self, original_node: cst.ClassDef, updated_node: cst.ClassDef
+    ) -> cst.ClassDef:
+        if original_node in self.plan.inits:
+            return constructor.with_init(updated_node)
+        return updated_node
+
     def leave_SimpleStatementLine(
         self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
     ) -> cst.BaseStatement:
@@ -896,6 +920,8 @@ class _Apply(cst.CSTTransformer):
         else:
             unit = unit.with_changes(leading_lines=())
         body.insert(at, unit)
+        if len(body) == at + 2 and _bare_pass(body[at + 1]):
+            del body[at + 1]  # the body was only ``pass``: the call takes its place
         return updated_node.with_changes(body=block.with_changes(body=body))
 
     def leave_TrailingWhitespace(
@@ -1047,6 +1073,17 @@ def _sort_key(stmt: cst.BaseStatement) -> tuple[int, str]:
         return -len(node.relative), _dotted(node.module).casefold()
     assert isinstance(node, cst.Import)
     return 0, _dotted(node.names[0].name).casefold()
+
+
+def _bare_pass(stmt: cst.BaseStatement) -> bool:
+    """A ``pass`` line without comments."""
+    return (
+        isinstance(stmt, cst.SimpleStatementLine)
+        and len(stmt.body) == 1
+        and isinstance(stmt.body[0], cst.Pass)
+        and stmt.trailing_whitespace.comment is None
+        and all(line.comment is None for line in stmt.leading_lines)
+    )
 
 
 def _anchor(body: list[cst.BaseStatement], style: str) -> int:

@@ -3,7 +3,9 @@
 A fix may change logging and nothing else. So both texts are parsed with
 ``ast``, the logging is taken out of both (calls of the helper, their
 TorchScript guards when they hold nothing but logging, imports of the helper,
-and an added bare ``import torch``) and what remains must dump identically.
+an added bare ``import torch``, ``pass`` statements (the call may take the
+place of a body's lone ``pass``), and a ``def __init__(self)`` holding only
+logging in a class whose only base is ``object``) and what remains must dump identically.
 The new text must also parse with libcst, or the next ``--fix`` could not
 touch it.
 """
@@ -63,11 +65,43 @@ def _strip(tree: ast.AST) -> ast.AST:
             block = getattr(node, name, None)
             if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
                 setattr(node, name, [s for s in block if not _drop(s)])
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and _plain(node):
+            node.body = [s for s in node.body if not _empty_init(s)] or node.body
     return tree
 
 
+def _plain(cls: ast.ClassDef) -> bool:
+    """No base but ``object`` and no ``__new__``: ``object.__init__`` is what runs
+    without an ``__init__``, so one that (with logging out) does nothing is no change."""
+    return (
+        not cls.keywords
+        and all(dotted(base) == "object" for base in cls.bases)
+        and not any(
+            isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == "__new__"
+            for s in cls.body
+        )
+    )
+
+
+def _empty_init(stmt: ast.stmt) -> bool:
+    """``def __init__(self) -> None:`` left empty once logging is out."""
+    if not isinstance(stmt, ast.FunctionDef) or stmt.name != "__init__" or stmt.body:
+        return False
+    args = stmt.args
+    return (
+        not stmt.decorator_list
+        and [a.arg for a in args.args] == ["self"]
+        and not (args.posonlyargs or args.kwonlyargs or args.vararg or args.kwarg)
+        and (
+            stmt.returns is None
+            or (isinstance(stmt.returns, ast.Constant) and stmt.returns.value is None)
+        )
+    )
+
+
 def _drop(stmt: ast.stmt) -> bool:
-    if _is_log_stmt(stmt):
+    if _is_log_stmt(stmt) or isinstance(stmt, ast.Pass):  # ``pass`` is a no-op anywhere
         return True
     if isinstance(stmt, ast.If):
         return (

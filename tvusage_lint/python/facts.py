@@ -85,6 +85,7 @@ class ClassFact:
     init: FunctionFact | None
     methods: tuple[str, ...]
     nested: bool  # defined inside a function
+    decorators: tuple[str, ...] = ()  # dotted names (call target for ``@d(...)``)
 
 
 @dataclass(frozen=True)
@@ -539,6 +540,9 @@ class _Collector:
             init=init,
             methods=tuple(methods),
             nested=nested,
+            decorators=tuple(
+                dotted(d.func if isinstance(d, ast.Call) else d) for d in node.decorator_list
+            ),
         )
 
     # Logging calls, anywhere, with the scope that owns them.

@@ -21,6 +21,7 @@ from tvusage_lint.entries import (
 )
 from tvusage_lint.index import Index, Module
 from tvusage_lint.python.facts import FORM_OBJECT, ClassFact, FunctionFact
+from tvusage_lint.python.placement import choose_hosts
 
 # Roles an entry point plays; the rules pick their code from it.
 ROLE_CLASS = "class"
@@ -47,6 +48,7 @@ class EntryPoint:
     chain_at: str = ""
     root: str = ""  # for datasets: the root class they must reach
     pending: str = ""  # a missing ancestor entry point whose fix will cover this class
+    host: str = ""  # the class whose ``__init__`` the fix logs in (python/placement.py)
 
 
 def _event(module: Module, name: str) -> str:
@@ -131,6 +133,29 @@ class Policy:
         self._built[scope] = out
         return out
 
+    # --- data holders ----------------------------------------------------------------------
+
+    def is_data_holder(self, qualified: str, depth: int = 0) -> bool:
+        """A class that only holds data: made by a dataclass decorator, or whose own
+        methods are only ``__init__`` and value dunders and whose bases are ``object``
+        or data holders too (io's ``Timebase``, ``VideoMetaData``). Using it does not
+        use a feature of the library, so it is no entry point."""
+        found = self.index.class_fact(qualified)
+        if found is None or depth > 32:
+            return False
+        module, cls = found
+        if any(
+            self.index.resolve(module, name) in self.settings.data_decorators
+            for name in cls.decorators
+        ):
+            return True
+        if any(method not in self.settings.data_methods for method in cls.methods):
+            return False
+        return all(
+            base == "builtins.object" or self.is_data_holder(base, depth + 1)
+            for base in self.index.bases(module, cls)
+        )
+
     # --- datasets -----------------------------------------------------------------------
 
     def is_dataset(self, qualified: str) -> bool:
@@ -198,8 +223,10 @@ class Policy:
             )
             out.extend(self._module_functions(module, policy))
         self._mark_kernels(out)
+        self._mark_dispatch_helpers(out)
         self._pair_twins(out)
         self._mark_pending(out)
+        self._place(out)
         for point in out:
             if point.entry.status != EXEMPT and self.settings.is_exempt(point.entry.symbol):
                 point.entry = _with(point.entry, status=EXEMPT, via="configured exempt")
@@ -247,6 +274,8 @@ class Policy:
                 if policy.classes == "main-modules":
                     entry = self._entry(module, cls, KIND_CLASS, EXEMPT, "enum or non-API class")
                     out.append(EntryPoint(entry, module, cls, ROLE_EXEMPT, module.scope))
+                continue
+            if policy.classes == "public" and self.is_data_holder(qualified):
                 continue
             if policy.classes in ("modules", "main-modules") and not self.index.derives(
                 qualified, self.settings.module_bases
@@ -344,6 +373,48 @@ class Policy:
                 point.entry = _with(point.entry, status=EXEMPT, via=f"kernel of {target}")
                 point.role = ROLE_EXEMPT
 
+    def _mark_dispatch_helpers(self, points: list[EntryPoint]) -> None:
+        """Public functions of the module that holds the kernel dispatch are its helpers.
+
+        That module is derived from the code: it defines the decorator that
+        registers kernels to dispatchers (``_register_kernel_internal`` in
+        ``transforms/v2/functional/_utils.py``). What else it exports serves the
+        dispatch (``is_pure_tensor``, which torchvision's own functionals call,
+        so its event would fire for every v2 user) or extends it
+        (``register_kernel``); neither transforms an input.
+        """
+        dispatchers = {p.entry.symbol for p in points if p.role == ROLE_FUNCTION}
+        machinery: dict[str, str] = {}  # module → the registering decorator it defines
+        served: set[str] = set()  # dispatchers that kernels are registered to
+        for module in {p.module.name: p.module for p in points}.values():
+            registering: list[str] = []
+            for fn in module.facts.functions:
+                for dec in fn.decorators:
+                    target = self.index.resolve(module, dec.first_arg) if dec.first_arg else ""
+                    if target in dispatchers:
+                        registering.append(dec.name)
+                        served.add(target)
+            for register, first, _ in module.facts.registrations:
+                target = self.index.resolve(module, first)
+                if target in dispatchers:
+                    registering.append(register)
+                    served.add(target)
+            for name in registering:
+                target = self.index.resolve(module, name)
+                if self.index.function_fact(target) is not None:
+                    owner, _, short = target.rpartition(".")
+                    machinery.setdefault(owner, short)
+        for point in points:
+            if point.role != ROLE_FUNCTION or point.entry.status == LOGGED:
+                continue
+            if point.entry.symbol in served:
+                continue  # a dispatcher beside the machinery is still a transform
+            decorator = machinery.get(point.module.name)
+            if decorator:
+                via = f"helper of the kernel dispatch (its module defines `{decorator}`)"
+                point.entry = _with(point.entry, status=EXEMPT, via=via)
+                point.role = ROLE_EXEMPT
+
     def _mark_pending(self, points: list[EntryPoint]) -> None:
         """A missing class whose chain reaches a missing class entry point is covered
         once that ancestor logs: report (and fix) the ancestor only."""
@@ -369,6 +440,21 @@ class Policy:
                 if current in missing:
                     point.pending = current
                     break
+
+    def _place(self, points: list[EntryPoint]) -> None:
+        """Pick, for every missing class, the ``__init__`` its fix logs in."""
+        status = {p.entry.symbol: p.entry.status for p in points if p.role == ROLE_CLASS}
+        todo = [
+            p
+            for p in points
+            if p.role == ROLE_CLASS
+            and p.entry.status == MISSING
+            and not p.pending
+            and not self.settings.strict_for(p.scope)
+        ]
+        hosts = choose_hosts(self.index, [p.entry.symbol for p in todo], status)
+        for point in todo:
+            point.host = hosts.get(point.entry.symbol, "")
 
     def _pair_twins(self, points: list[EntryPoint]) -> None:
         by_module: dict[str, dict[str, list[EntryPoint]]] = {}

@@ -15,6 +15,7 @@ from tvusage_lint.index import Index, Module
 from tvusage_lint.python import facts as F
 from tvusage_lint.python import layer_rules
 from tvusage_lint.python.facts import ClassFact, FunctionFact, LogCall
+from tvusage_lint.python.placement import init_chain
 from tvusage_lint.python.policy import (
     BREAK_NO_SUPER,
     ROLE_CLASS,
@@ -120,7 +121,9 @@ class Checker:
 
     def _relative_style(self, module: Module) -> bool:
         """The import style to follow, most specific first: how siblings import the
-        helper, how this file imports project modules, how siblings do."""
+        helper, how this file and then its siblings import the helper's module
+        (``from ..utils import _make_ntuple``), how this file imports project
+        modules, how siblings do."""
         if module.name not in self._styles:
             self._styles[module.name] = self._find_style(module)
         return self._styles[module.name]
@@ -133,7 +136,11 @@ class Checker:
             if other.package == module.package and other is not module
         ]
 
-        def votes(modules: list[Module], helper_only: bool) -> bool | None:
+        helper_module = self.index.helper_module
+
+        def votes(
+            modules: list[Module], helper_only: bool, module_only: bool = False
+        ) -> bool | None:
             relative = absolute = 0
             for other in modules:
                 for imp in other.facts.imports:
@@ -141,13 +148,21 @@ class Checker:
                         continue
                     if helper_only and not any(n == F.HELPER for n, _ in imp.names):
                         continue
+                    if module_only and other.absolute(imp.module, imp.level) != helper_module:
+                        continue
                     if imp.level > 0:
                         relative += 1
                     elif imp.module.split(".")[0] == top:
                         absolute += 1
             return None if relative == absolute else relative > absolute
 
-        for choice in (votes(siblings, True), votes([module], False), votes(siblings, False)):
+        for choice in (
+            votes(siblings, True),
+            votes([module], False, module_only=True),
+            votes(siblings, False, module_only=True),
+            votes([module], False),
+            votes(siblings, False),
+        ):
             if choice is not None:
                 return choice
         return True
@@ -287,13 +302,39 @@ class Checker:
             return
         if not self.settings.enabled(code, scope):
             return
-        if not self.can_fix(module):
+        if isinstance(fact, ClassFact) and point.host and point.host != entry.symbol:
+            fix = self._base_fix(point.host, module, fact)
+        elif not self.can_fix(module):
             fix = None
         elif isinstance(fact, ClassFact):
             fix = self._class_fix(module, fact)
         else:
             fix = self._function_fix(module, fact)
         yield self._finding(module, code, message, fix=fix, **common)
+
+    def _base_fix(self, host: str, module: Module, cls: ClassFact) -> Fix | None:
+        """Log in the base ``__init__`` python/placement.py chose; ``self`` is still the
+        instance, so the event stays this class's name."""
+        found = self.index.class_fact(host)
+        if found is None or found[1].init is None or not self.can_fix(found[0]):
+            return None
+        host_module, host_cls = found
+        init = host_cls.init
+        assert init is not None
+        params: tuple[tuple[str, str], ...] = (
+            ("arg", "self"),
+            ("style", "constructor"),
+            ("import", self.import_param(host_module)),
+        )
+        if host_module is not module:
+            params += (("file", host_module.display),)
+        return Fix(
+            title=f"Insert `_log_api_usage_once(self)` in `{init.qualname}`, which `{cls.name}` runs",
+            applicability=SAFE,
+            action="insert-log",
+            target=init.qualname,
+            params=params,
+        )
 
     def _class_fix(self, module: Module, cls: ClassFact) -> Fix | None:
         if cls.init is None:
@@ -314,42 +355,28 @@ class Checker:
     def _inherited_init_fix(self, module: Module, cls: ClassFact) -> Fix | None:
         """No ``__init__`` of its own: log in the project ancestor whose ``__init__`` it runs.
 
-        Inventing a constructor would change more than logging; the ancestor's
+        Without a base but ``object`` (and without ``__new__``), a new
+        ``def __init__(self) -> None:`` changes nothing but logging, so the class
+        gets one (torchvision's fix for ``ToTensor``). Otherwise inventing a
+        constructor would change more than logging; the ancestor's
         call logs ``self``, so the event is still this class's name. Under
         ``--strict`` that does not count, so there is no fix.
         """
+        if "__new__" not in cls.methods and all(
+            base == "builtins.object" for base in self.index.bases(module, cls)
+        ):
+            return Fix(
+                title=f"Add `def __init__(self) -> None:` to `{cls.name}` with "
+                "`_log_api_usage_once(self)`",
+                applicability=SAFE,
+                action="add-init",
+                target=cls.name,
+                params=(("import", self.import_param(module)),),
+            )
         if self.settings.strict_for(module.scope):
             return None
-        current_module, current = module, cls
-        for _ in range(32):
-            parents = [
-                found
-                for found in map(self.index.class_fact, self.index.bases(current_module, current))
-                if found is not None
-            ]
-            if not parents:
-                return None
-            current_module, current = parents[0]
-            if current.init is not None:
-                break
-        else:
-            return None
-        init = current.init
-        assert init is not None
-        params: tuple[tuple[str, str], ...] = (
-            ("arg", "self"),
-            ("style", "constructor"),
-            ("import", self.import_param(current_module)),
-        )
-        if current_module is not module:
-            params += (("file", current_module.display),)
-        return Fix(
-            title=f"Insert `_log_api_usage_once(self)` in `{init.qualname}`, which `{cls.name}` runs",
-            applicability=SAFE,
-            action="insert-log",
-            target=init.qualname,
-            params=params,
-        )
+        chain = init_chain(self.index, f"{module.name}.{cls.name}")
+        return self._base_fix(chain[0], module, cls) if chain else None
 
     def _function_fix(self, module: Module, fn: FunctionFact) -> Fix:
         style = self.function_style(fn)
