@@ -320,3 +320,38 @@ def test_the_temporary_base_tree_is_removed(repo: Path, tmp_path: Path, monkeypa
     check(repo, "--diff-base", "HEAD", "torchvision")
     check(repo, "--diff-base", "nope", "torchvision")
     assert list(scratch.iterdir()) == []
+
+
+def test_only_the_folders_holding_the_paths_are_exported(repo: Path, tmp_path: Path) -> None:
+    from tvusage_lint import gitbase
+
+    write_tree(repo, {"test/test_ops.py": "def test_x():\n    pass\n", "setup.py": ""})
+    (repo / "ln.py").symlink_to("/etc/passwd")
+    commit(repo, "tests beside the package")
+    head = git(repo, "rev-parse", "HEAD").strip()
+    top = gitbase.repo_top(repo / "torchvision")
+    assert gitbase.top_folders(top, [repo / "torchvision/ops", repo / "torchvision"]) == (
+        "torchvision",
+    )
+    one = tmp_path / "one"
+    one.mkdir()
+    gitbase.export(top, head, one, ("*.py",), ("torchvision",))
+    assert sorted(p.relative_to(one).as_posix() for p in one.rglob("*.py")) == [
+        "torchvision/__init__.py",
+        "torchvision/ops/__init__.py",
+        "torchvision/ops/boxes.py",
+        "torchvision/utils.py",
+    ]
+    everything = tmp_path / "all"
+    everything.mkdir()
+    gitbase.export(top, head, everything, ("*.py",), gitbase.top_folders(top, [repo]))
+    # the whole tree, but never the symlink (a blob git stores with mode 120000)
+    assert sorted(p.relative_to(everything).as_posix() for p in everything.rglob("*.py")) == [
+        "setup.py",
+        "test/__init__.py",
+        "test/test_ops.py",
+        "torchvision/__init__.py",
+        "torchvision/ops/__init__.py",
+        "torchvision/ops/boxes.py",
+        "torchvision/utils.py",
+    ]

@@ -5,6 +5,7 @@ Errors are ``UsageError`` subclasses (one line, exit 2); the CLI prints them.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from tvusage_lint import baseline as bl
@@ -51,9 +52,8 @@ def only_new(
     from tvusage_lint import diffbase, gitbase
 
     cwd = Path.cwd()
-    first = Path(paths[0])
-    start = first if first.is_absolute() else cwd / first
-    with gitbase.exported_base(start, ref, diffbase.patterns(engine)) as base:
+    absolute = [Path(os.path.normpath(cwd / p)) for p in paths]
+    with gitbase.exported_base(absolute, ref, diffbase.patterns(engine)) as base:
         old, base_cwd = diffbase.run_base(engine, paths, cwd, base)
         new, known = diffbase.compare(result, old, base, cwd=cwd, base_cwd=base_cwd)
     fresh = {id(f) for f in new}
@@ -73,9 +73,8 @@ def event_changes(engine: Engine, paths: list[str], ref: str, head: object) -> o
     from tvusage_lint import events as ev
 
     cwd = Path.cwd()
-    first = Path(paths[0])
-    start = first if first.is_absolute() else cwd / first
-    with gitbase.exported_base(start, ref, diffbase.patterns(engine)) as base:
+    absolute = [Path(os.path.normpath(cwd / p)) for p in paths]
+    with gitbase.exported_base(absolute, ref, diffbase.patterns(engine)) as base:
         old, base_cwd = diffbase.run_base(engine, paths, cwd, base)
         before = ev.catalogue(old.entries, old.index)
         moved = tuple(

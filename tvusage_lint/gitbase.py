@@ -53,6 +53,7 @@ def _env() -> dict[str, str]:
         GIT_OPTIONAL_LOCKS="0",
         GIT_NO_REPLACE_OBJECTS="1",
         GIT_CONFIG_NOSYSTEM="1",
+        GIT_LITERAL_PATHSPECS="1",
         LC_ALL="C",
     )
     env.pop("GIT_EXTERNAL_DIFF", None)
@@ -174,9 +175,13 @@ def _wanted(path: str, patterns: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatchcase(name, p) for p in patterns)
 
 
-def export(top: Path, commit: str, dest: Path, patterns: tuple[str, ...]) -> int:
-    """Write the regular files of ``commit`` whose name matches ``patterns`` under ``dest``."""
-    listing = git(["ls-tree", "-r", "-z", "--full-tree", commit], top).stdout
+def export(
+    top: Path, commit: str, dest: Path, patterns: tuple[str, ...], under: tuple[str, ...] = ()
+) -> int:
+    """Write the regular files of ``commit`` whose name matches ``patterns`` under ``dest``;
+    only those in the folders ``under`` (repo-relative), when given."""
+    folders = [f for f in under if f] if "" not in under else []
+    listing = git(["ls-tree", "-r", "-z", "--full-tree", commit, "--", *folders], top).stdout
     wanted: list[tuple[str, PurePosixPath]] = []
     for record in listing.decode("utf-8", "surrogateescape").split("\0"):
         if not record:
@@ -209,17 +214,32 @@ def export(top: Path, commit: str, dest: Path, patterns: tuple[str, ...]) -> int
     return len(wanted)
 
 
+def top_folders(top: Path, paths: list[Path]) -> tuple[str, ...]:
+    """The top-level folders of the repository that hold ``paths`` (their packages live
+    there); "" when a path is the top itself or a file in it."""
+    out: set[str] = set()
+    for path in paths:
+        try:
+            rel = path.resolve().relative_to(top)
+        except ValueError:
+            raise GitError(f"{path}: outside the repository {top}") from None
+        out.add(rel.parts[0] if len(rel.parts) > 1 or path.is_dir() and rel.parts else "")
+    return tuple(sorted(out))
+
+
 @contextmanager
-def exported_base(start: Path, ref: str, patterns: tuple[str, ...]) -> Iterator[Base]:
-    """The merge base of ``ref`` and HEAD of the repository holding ``start``, as files
-    in a temporary folder that is removed however the block ends."""
-    top = repo_top(start)
+def exported_base(paths: list[Path], ref: str, patterns: tuple[str, ...]) -> Iterator[Base]:
+    """The merge base of ``ref`` and HEAD of the repository holding ``paths``, as files
+    in a temporary folder that is removed however the block ends. Only the top-level
+    folders holding ``paths`` are exported (not tests, docs, references)."""
+    top = repo_top(paths[0])
+    under = top_folders(top, paths)
     commit = merge_base(top, ref)
     folder = Path(tempfile.mkdtemp(prefix="tvusage-base-"))
     try:
-        root = folder / "tree"
+        root = (folder / "tree").resolve()
         root.mkdir()
-        export(top, commit, root, patterns)
+        export(top, commit, root, patterns, under)
         yield Base(ref=ref, commit=commit, top=top, root=root, renames=renames(top, commit))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
