@@ -230,10 +230,12 @@ def diff_to_csv(d: EventDiff) -> str:
 
 
 def diff_to_text(d: EventDiff) -> str:
+    """One row per entry point; the last line counts distinct event strings."""
     lines = [f"+ {e.event}  {e.path}:{e.line}" for e in d.added]
     lines += [f"- {e.event}  {e.path}:{e.line} (in {d.base[:12]})" for e in d.removed]
+    added = len({e.event for e in d.added})
+    removed = len({e.event for e in d.removed})
     lines.append(
-        f"{len(d.added)} event{'s' if len(d.added) != 1 else ''} added, "
-        f"{len(d.removed)} removed since {d.base[:12]}."
+        f"{added} event{'s' if added != 1 else ''} added, {removed} removed since {d.base[:12]}."
     )
     return "\n".join(lines) + "\n"
