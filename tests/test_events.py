@@ -444,3 +444,35 @@ def test_events_needs_a_path() -> None:
         2,
         "tvusage-lint: error: no PATH given (try `tvusage-lint events torchvision/`)\n",
     )
+
+
+def test_outdated_forms_emit_what_they_name(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "torchvision/ops/boxes.py": """
+                import torch
+                from torchvision.utils import _log_api_usage_once
+
+                __all__ = ["Boxes", "nms"]
+
+
+                class Boxes(torch.nn.Module):
+                    def __init__(self) -> None:
+                        super().__init__()
+                        _log_api_usage_once(self.__module__, self.__class__.__name__)
+
+
+                def nms(x):
+                    _log_api_usage_once("torchvision.ops.boxes", "nms")
+                    return x
+            """,
+        },
+    )
+    data = json.loads(
+        run_cli(["events", "--no-cache", "--format", "json", "torchvision"], tmp_path).stdout
+    )
+    assert [(e["event"], e["symbol"]) for e in data["events"]] == [
+        ("torchvision.ops.boxes.Boxes", "torchvision.ops.boxes.Boxes"),
+        ("torchvision.ops.boxes.nms", "torchvision.ops.boxes.nms"),
+    ]

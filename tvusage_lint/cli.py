@@ -257,7 +257,17 @@ def check(
     sys.exit(EXIT_FINDINGS if (findings or stale) and not exit_zero else EXIT_CLEAN)
 
 
-def _gate(engine, paths, result, warnings, cache, write_baseline, baseline, diff_base, quiet):
+def _gate(
+    engine,
+    paths: tuple[str, ...],
+    result,
+    warnings: list[str],
+    cache,
+    write_baseline: str | None,
+    baseline: str | None,
+    diff_base: str | None,
+    quiet: bool,
+) -> tuple[list, list[str]]:
     """Baseline and --diff-base filtering (tvusage_lint.gate); --write-baseline exits here."""
     from tvusage_lint import gate
     from tvusage_lint.discovery import UsageError

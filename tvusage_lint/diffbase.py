@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from tvusage_lint.engine import Engine, Result
@@ -21,15 +20,6 @@ from tvusage_lint.gitbase import Base, GitError
 
 # Names of files the base export needs: Python sources; C++ ones come from the settings.
 PYTHON_PATTERNS = ("*.py",)
-
-
-@dataclass
-class Compared:
-    base: Base
-    head: Result
-    old: Result
-    new_findings: list[Finding] = field(default_factory=list)
-    known: int = 0  # head findings that existed at the base
 
 
 def patterns(engine: Engine) -> tuple[str, ...]:

@@ -21,9 +21,13 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tvusage_lint import __version__
 from tvusage_lint.entries import INHERITED, KIND_CPP, LOGGED, Entry
+
+if TYPE_CHECKING:
+    from tvusage_lint.index import Index
 
 LANGUAGE_PYTHON = "python"
 LANGUAGE_CPP = "cpp"
@@ -75,7 +79,7 @@ def language_of(entry: Entry) -> str:
     return LANGUAGE_CPP if entry.kind == KIND_CPP else LANGUAGE_PYTHON
 
 
-def catalogue(entries: Iterable[Entry], index: object | None = None) -> Catalogue:
+def catalogue(entries: Iterable[Entry], index: Index | None = None) -> Catalogue:
     """Events of ``entries`` (a run's ``Result.entries``); ``index`` (the run's
     ``Result.index``) lets a Python call's argument be read for what it emits."""
     events = sorted(
@@ -106,7 +110,7 @@ def duplicates(events: Iterable[Event]) -> tuple[Duplicate, ...]:
     )
 
 
-def _emitted(entry: Entry, index: object | None) -> str:
+def _emitted(entry: Entry, index: Index | None) -> str:
     """The event string the entry point's call emits; its expected event when
     the call cannot be read (or the event comes through inheritance)."""
     if entry.kind == KIND_CPP:
@@ -115,7 +119,7 @@ def _emitted(entry: Entry, index: object | None) -> str:
         return entry.event
     from tvusage_lint.python import facts as F
 
-    found = index.class_fact(entry.symbol) or index.function_fact(entry.symbol)  # type: ignore[attr-defined]
+    found = index.class_fact(entry.symbol) or index.function_fact(entry.symbol)
     if found is None:
         return entry.event
     module, fact = found
@@ -127,9 +131,11 @@ def _emitted(entry: Entry, index: object | None) -> str:
     if call.form == F.FORM_OBJECT:
         if call.arg == "self":
             return entry.event
-        return index.resolve(module, call.arg)  # type: ignore[attr-defined]
+        return index.resolve(module, call.arg)
+    if call.form == F.FORM_TWO_ARGS and call.arg.startswith("self."):
+        return entry.event  # (self.__module__, self.__class__.__name__): the class itself
     if call.form in (F.FORM_STRING, F.FORM_TORCH_C, F.FORM_TWO_ARGS) and _DOTTED.match(call.arg):
-        return call.arg  # "self.__module__.self.__class__.__name__" is not: the class itself
+        return call.arg
     return entry.event
 
 

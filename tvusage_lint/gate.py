@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tvusage_lint import baseline as bl
 from tvusage_lint.engine import Engine, Result
+from tvusage_lint.events import Catalogue, EventDiff
 from tvusage_lint.findings import Finding
 
 
@@ -65,7 +66,7 @@ def only_new(
     return kept, note
 
 
-def event_changes(engine: Engine, paths: list[str], ref: str, head: object) -> object:
+def event_changes(engine: Engine, paths: list[str], ref: str, head: Catalogue) -> EventDiff:
     """Events added and removed since the merge base (``events --diff-base``)."""
     from dataclasses import replace
 
@@ -82,4 +83,4 @@ def event_changes(engine: Engine, paths: list[str], ref: str, head: object) -> o
             for e in before.events
         )
         before = ev.Catalogue(moved, before.duplicates)
-    return ev.diff(before, head, base.commit)  # type: ignore[arg-type]
+    return ev.diff(before, head, base.commit)
