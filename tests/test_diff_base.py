@@ -355,3 +355,19 @@ def test_only_the_folders_holding_the_paths_are_exported(repo: Path, tmp_path: P
         "torchvision/ops/boxes.py",
         "torchvision/utils.py",
     ]
+
+
+def test_a_blob_missing_from_the_clone_is_a_one_line_error(repo: Path) -> None:
+    boxes = git(repo, "rev-parse", "HEAD:torchvision/ops/boxes.py").strip()
+    edit(repo / "torchvision/ops/boxes.py", '"""Logged."""', '"""Logged; edited."""')
+    commit(repo, "edit")
+    obj = repo / ".git/objects" / boxes[:2] / boxes[2:]
+    assert obj.exists()  # loose: the blob of the base's boxes.py, gone as in a partial clone
+    obj.chmod(0o644)
+    obj.unlink()
+    result = check(repo, "--diff-base", "HEAD~1", "torchvision")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "tvusage-lint: error: torchvision/ops/boxes.py: its blob is not in this clone "
+        "(a partial clone?): run `git fetch --refetch` or check out without a blob filter\n",
+    )

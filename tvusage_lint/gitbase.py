@@ -203,6 +203,11 @@ def export(
     for _, rel in wanted:
         header_end = batch.index(b"\n", pos)
         header = batch[pos:header_end].split(b" ")
+        if len(header) != 3 or header[1] != b"blob":
+            raise GitError(
+                f"{rel}: its blob is not in this clone (a partial clone?): "
+                f"run `git fetch --refetch` or check out without a blob filter"
+            )
         size = int(header[2])
         data = batch[header_end + 1 : header_end + 1 + size]
         pos = header_end + 1 + size + 1
