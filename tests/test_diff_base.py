@@ -371,3 +371,11 @@ def test_a_blob_missing_from_the_clone_is_a_one_line_error(repo: Path) -> None:
         "tvusage-lint: error: torchvision/ops/boxes.py: its blob is not in this clone "
         "(a partial clone?): run `git fetch --refetch` or check out without a blob filter\n",
     )
+
+
+def test_a_missing_path_is_reported_as_such(repo: Path) -> None:
+    result = check(repo, "--diff-base", "HEAD", "torchvision/nope.py")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "tvusage-lint: error: torchvision/nope.py: no such file or directory\n",
+    )

@@ -215,6 +215,7 @@ def check(
         strict=strict,
     )
     engine, cache = _engine(settings, paths, no_cache, jobs, bar=fmt == "text")
+    base = _start_base(engine, paths, diff_base) if diff_base else None
     changed: list[str] = []
     if fix and not diff:
         from tvusage_lint.discovery import UsageError
@@ -238,9 +239,9 @@ def check(
             sys.stdout.write(outcome.diff)
     findings = result.findings
     stale: list[str] = []
-    if write_baseline or baseline or settings.baseline or diff_base:
+    if write_baseline or baseline or settings.baseline or base is not None:
         findings, stale = _gate(
-            engine, paths, result, warnings, cache, write_baseline, baseline, diff_base, quiet
+            engine, paths, result, warnings, cache, write_baseline, baseline, base, quiet
         )
     warnings.extend(_save_cache(cache, result))
     _warn(warnings)
@@ -265,7 +266,7 @@ def _gate(
     cache,
     write_baseline: str | None,
     baseline: str | None,
-    diff_base: str | None,
+    base,
     quiet: bool,
 ) -> tuple[list, list[str]]:
     """Baseline and --diff-base filtering (tvusage_lint.gate); --write-baseline exits here."""
@@ -282,13 +283,26 @@ def _gate(
         file = baseline or engine.settings.baseline
         if file:
             findings, stale = gate.apply_baseline(Path(file), result, engine.settings.select)
-        if diff_base:
-            findings, note = gate.only_new(engine, list(paths), diff_base, result, findings)
+        if base is not None:
+            findings, note = gate.only_new(engine, list(paths), base, result, findings)
             if not quiet:
                 click.echo(f"tvusage-lint: {note}", err=True)
     except UsageError as exc:
         raise Failure(str(exc)) from None
     return findings, stale
+
+
+def _start_base(engine, paths: tuple[str, ...], ref: str):
+    """The merge base, exported by git while the checkout is analysed; removed when the
+    command ends, however it ends (a resource of the click context)."""
+    from tvusage_lint import gate
+    from tvusage_lint.discovery import UsageError
+
+    try:
+        tree = gate.start_base(engine, list(paths), ref)
+    except UsageError as exc:
+        raise Failure(str(exc)) from None
+    return click.get_current_context().with_resource(tree)
 
 
 def _emit_findings(
@@ -474,15 +488,16 @@ def events(
 
     settings = _settings(paths, config, strict=strict)
     engine, cache = _engine(settings, paths, no_cache, jobs, bar=fmt == "text")
+    base = _start_base(engine, paths, diff_base) if diff_base else None
     result = _run(engine, paths)
     cat = ev.catalogue(result.entries, result.index)
     warnings = list(result.warnings)
-    if diff_base:
+    if base is not None:
         from tvusage_lint import gate
         from tvusage_lint.discovery import UsageError
 
         try:
-            changes = gate.event_changes(engine, list(paths), diff_base, cat)
+            changes = gate.event_changes(engine, list(paths), base, cat)
         except UsageError as exc:
             raise Failure(str(exc)) from None
         _warn(warnings + _save_cache(cache, result))

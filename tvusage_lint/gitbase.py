@@ -97,6 +97,8 @@ class Base:
 
 def repo_top(start: Path) -> Path:
     folder = start if start.is_dir() else start.parent
+    while not folder.is_dir() and folder != folder.parent:
+        folder = folder.parent  # a PATH that does not exist is the analysis' error to report
     done = git(["rev-parse", "--show-toplevel"], folder, check=False)
     if done.returncode != 0:
         raise GitError(
@@ -130,23 +132,14 @@ def merge_base(top: Path, ref: str) -> str:
     return done.stdout.decode().strip()
 
 
-def renames(top: Path, base: str) -> dict[str, str]:
-    """Files renamed between the merge base and HEAD (tree to tree: no worktree,
-    so no clean filters), repo-relative posix paths."""
-    raw = git(
-        [
-            "diff",
-            "--no-ext-diff",
-            "--no-textconv",
-            "-M",
-            "--name-status",
-            "-z",
-            base,
-            "HEAD",
-            "--",
-        ],
-        top,
-    ).stdout
+def _renames_args(base: str) -> list[str]:
+    """Files renamed between the merge base and HEAD: tree to tree (no worktree, so no
+    clean filters), without external diff or textconv."""
+    return ["diff", "--no-ext-diff", "--no-textconv", "-M", "--name-status", "-z", base, "HEAD"]
+
+
+def parse_renames(raw: bytes) -> dict[str, str]:
+    """``--name-status -z`` output → old path → new path, repo-relative posix."""
     parts = raw.decode("utf-8", "surrogateescape").split("\0")
     out: dict[str, str] = {}
     i = 0
@@ -175,15 +168,15 @@ def _wanted(path: str, patterns: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatchcase(name, p) for p in patterns)
 
 
-def export(
-    top: Path, commit: str, dest: Path, patterns: tuple[str, ...], under: tuple[str, ...] = ()
-) -> int:
-    """Write the regular files of ``commit`` whose name matches ``patterns`` under ``dest``;
-    only those in the folders ``under`` (repo-relative), when given."""
+def listing(
+    top: Path, commit: str, patterns: tuple[str, ...], under: tuple[str, ...] = ()
+) -> list[tuple[str, PurePosixPath]]:
+    """(blob id, path) of the regular files of ``commit`` whose name matches ``patterns``,
+    in the folders ``under`` (repo-relative) when given; symlinks and submodules skipped."""
     folders = [f for f in under if f] if "" not in under else []
-    listing = git(["ls-tree", "-r", "-z", "--full-tree", commit, "--", *folders], top).stdout
+    raw = git(["ls-tree", "-r", "-z", "--full-tree", commit, "--", *folders], top).stdout
     wanted: list[tuple[str, PurePosixPath]] = []
-    for record in listing.decode("utf-8", "surrogateescape").split("\0"):
+    for record in raw.decode("utf-8", "surrogateescape").split("\0"):
         if not record:
             continue
         meta, _, path = record.partition("\t")
@@ -193,11 +186,11 @@ def export(
         rel = _safe_rel(path)
         if rel is not None:
             wanted.append((sha, rel))
-    if not wanted:
-        return 0
-    batch = git(
-        ["cat-file", "--batch"], top, stdin="".join(f"{sha}\n" for sha, _ in wanted).encode()
-    ).stdout
+    return wanted
+
+
+def write_blobs(batch: bytes, wanted: list[tuple[str, PurePosixPath]], dest: Path) -> int:
+    """Split ``git cat-file --batch`` output into files under ``dest``."""
     pos = 0
     root = dest.resolve()
     for _, rel in wanted:
@@ -217,6 +210,17 @@ def export(
             continue
         target.write_bytes(data)
     return len(wanted)
+
+
+def export(
+    top: Path, commit: str, dest: Path, patterns: tuple[str, ...], under: tuple[str, ...] = ()
+) -> int:
+    """Write the files ``listing`` selects under ``dest`` (in one ``git cat-file`` call)."""
+    wanted = listing(top, commit, patterns, under)
+    if not wanted:
+        return 0
+    stdin = "".join(f"{sha}\n" for sha, _ in wanted).encode()
+    return write_blobs(git(["cat-file", "--batch"], top, stdin=stdin).stdout, wanted, dest)
 
 
 def top_folders(top: Path, paths: list[Path]) -> tuple[str, ...]:
@@ -242,19 +246,85 @@ def _scratch() -> str | None:
     return shm if os.path.isdir(shm) and os.access(shm, os.W_OK | os.X_OK) else None
 
 
+class BaseTree:
+    """The merge base, exported while the checkout is analysed.
+
+    The merge base is resolved at once (a bad ref fails before any analysis);
+    then ``git cat-file`` and the rename diff run as background processes writing
+    to scratch files, so their time overlaps the head run. Processes, not
+    threads: the head run may fork parse workers. ``wait`` writes the tree;
+    ``close`` stops git and removes everything, however the run ends.
+    """
+
+    def __init__(self, paths: list[Path], ref: str, patterns: tuple[str, ...]) -> None:
+        self.ref = ref
+        self.top = repo_top(paths[0])
+        under = top_folders(self.top, paths)
+        self.commit = merge_base(self.top, ref)
+        self.folder = Path(tempfile.mkdtemp(prefix="tvusage-base-", dir=_scratch()))
+        self._procs: list[tuple[subprocess.Popen[bytes], Path, Path]] = []
+        self._base: Base | None = None
+        try:
+            self.root = (self.folder / "tree").resolve()
+            self.root.mkdir()
+            self._wanted = listing(self.top, self.commit, patterns, under)
+            shas = self.folder / "blob-ids"
+            shas.write_text("".join(f"{sha}\n" for sha, _ in self._wanted), encoding="ascii")
+            self._blobs = self._spawn("blobs", ["cat-file", "--batch"], shas)
+            self._renames = self._spawn("renames", _renames_args(self.commit), None)
+        except BaseException:
+            self.close()
+            raise
+
+    def _spawn(self, name: str, args: list[str], stdin: Path | None) -> Path:
+        out, err = self.folder / name, self.folder / f"{name}.err"
+        with open(out, "wb") as o, open(err, "wb") as e:
+            source = open(stdin, "rb") if stdin else subprocess.DEVNULL  # noqa: SIM115
+            try:
+                proc = subprocess.Popen(
+                    ["git", *SAFE_CONFIG, *args],
+                    cwd=self.top,
+                    stdin=source,
+                    stdout=o,
+                    stderr=e,
+                    env=_env(),
+                )
+            finally:
+                if stdin:
+                    source.close()  # type: ignore[union-attr]
+        self._procs.append((proc, out, err))
+        return out
+
+    def wait(self) -> Base:
+        if self._base is not None:
+            return self._base
+        for proc, _, err in self._procs:
+            if proc.wait() != 0:
+                lines = err.read_text("utf-8", "replace").strip().splitlines()
+                raise GitError(f"git failed: {lines[-1] if lines else proc.returncode}")
+        write_blobs(self._blobs.read_bytes(), self._wanted, self.root)
+        renamed = parse_renames(self._renames.read_bytes())
+        self._base = Base(self.ref, self.commit, self.top, self.root, renamed)
+        return self._base
+
+    def close(self) -> None:
+        for proc, _, _ in self._procs:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def __enter__(self) -> BaseTree:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 @contextmanager
 def exported_base(paths: list[Path], ref: str, patterns: tuple[str, ...]) -> Iterator[Base]:
     """The merge base of ``ref`` and HEAD of the repository holding ``paths``, as files
     in a temporary folder that is removed however the block ends. Only the top-level
     folders holding ``paths`` are exported (not tests, docs, references)."""
-    top = repo_top(paths[0])
-    under = top_folders(top, paths)
-    commit = merge_base(top, ref)
-    folder = Path(tempfile.mkdtemp(prefix="tvusage-base-", dir=_scratch()))
-    try:
-        root = (folder / "tree").resolve()
-        root.mkdir()
-        export(top, commit, root, patterns, under)
-        yield Base(ref=ref, commit=commit, top=top, root=root, renames=renames(top, commit))
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    with BaseTree(paths, ref, patterns) as tree:
+        yield tree.wait()
