@@ -379,3 +379,39 @@ def test_a_missing_path_is_reported_as_such(repo: Path) -> None:
         2,
         "tvusage-lint: error: torchvision/nope.py: no such file or directory\n",
     )
+
+
+def test_a_cpp_event_that_disappears_is_listed(tmp_path: Path) -> None:
+    import shutil
+
+    repo = tmp_path / "fx"
+    shutil.copytree(Path(__file__).parent.parent / "fixtures", repo)
+    git(repo, "init", "-q", "-b", "main")
+    commit(repo, "fixtures")
+    png = repo / "torchvision/csrc/io/image/cpu/decode_png.cpp"
+    edit(
+        png,
+        '  C10_LOG_API_USAGE_ONCE("torchvision.csrc.io.image.cpu.decode_png.decode_png");\n',
+        "",
+    )
+    commit(repo, "a port that drops the macro")
+    result = run_cli(
+        ["events", "--no-cache", "--format", "json", "--diff-base", "main~1", "torchvision"], repo
+    )
+    data = json.loads(result.stdout)
+    assert data["added"] == []
+    assert data["removed"] == [
+        {
+            "event": "torchvision.csrc.io.image.cpu.decode_png.decode_png",
+            "symbol": "vision::image::decode_png",
+            "kind": "cpp",
+            "language": "cpp",
+            "subpackage": "io",
+            "path": "torchvision/csrc/io/image/cpu/decode_png.cpp",
+            "line": 14,
+            "via": None,
+        }
+    ]
+    # and check --diff-base reports the entry point that stopped logging, nothing old
+    new = check(repo, "--diff-base", "main~1", "torchvision")
+    assert codes(new.stdout) == [("TVU301", "vision::image::decode_png")]
