@@ -415,3 +415,23 @@ def test_a_cpp_event_that_disappears_is_listed(tmp_path: Path) -> None:
     # and check --diff-base reports the entry point that stopped logging, nothing old
     new = check(repo, "--diff-base", "main~1", "torchvision")
     assert codes(new.stdout) == [("TVU301", "vision::image::decode_png")]
+
+
+def test_git_variables_in_the_environment_do_not_redirect_it(
+    repo: Path, tmp_path: Path, monkeypatch
+) -> None:
+    marker = tmp_path / "ran"
+    script = tmp_path / "evil.sh"
+    script.write_text(f"#!/bin/sh\ntouch {marker}\n", encoding="utf-8")
+    script.chmod(0o755)
+    monkeypatch.setenv("GIT_DIR", str(tmp_path / "elsewhere"))
+    monkeypatch.setenv("GIT_EXTERNAL_DIFF", str(script))
+    monkeypatch.setenv("GIT_PAGER", str(script))
+    edit(
+        repo / "torchvision/ops/boxes.py",
+        "def box_area",
+        "def box_iou(a):\n    return a\n\n\ndef box_area",
+    )
+    result = check(repo, "--diff-base", "HEAD", "torchvision")
+    assert codes(result.stdout) == [("TVU102", "torchvision.ops.boxes.box_iou")]
+    assert not marker.exists()

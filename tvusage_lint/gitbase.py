@@ -44,19 +44,27 @@ class GitError(UsageError):
     """A one-line user error: no repository, an unknown ref, no merge base."""
 
 
+_KEPT_GIT_ENV = ("GIT_CONFIG", "GIT_CEILING_DIRECTORIES", "GIT_DISCOVERY_ACROSS_FILESYSTEM")
+
+
 def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    """The caller's environment without git variables that redirect git or run programs
+    (GIT_DIR, GIT_EXTERNAL_DIFF, GIT_PAGER, GIT_SSH, ...). Config the CI itself sets
+    (GIT_CONFIG_*, e.g. safe.directory) is kept: it does not come from the checkout."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("GIT_") or k.startswith(_KEPT_GIT_ENV)
+    }
     env.update(
         GIT_PAGER="cat",
         PAGER="cat",
         GIT_TERMINAL_PROMPT="0",
         GIT_OPTIONAL_LOCKS="0",
         GIT_NO_REPLACE_OBJECTS="1",
-        GIT_CONFIG_NOSYSTEM="1",
         GIT_LITERAL_PATHSPECS="1",
         LC_ALL="C",
     )
-    env.pop("GIT_EXTERNAL_DIFF", None)
     return env
 
 
