@@ -3,13 +3,14 @@
 Both trees go through the same engine and settings (the base from git objects,
 see ``gitbase``; the content-keyed cache makes its unchanged files free).
 Findings are matched by rule + symbol, counted as a multiset, never by changed
-lines: a violation caused elsewhere (a base class that stops logging, a
-public name added to ``__all__``) is new even where no line changed, and old
-debt in a touched file is not. Renamed files carry their module's symbols over.
+lines: a violation caused elsewhere (a function made public by a package's
+``__init__``) is new even where no line of it changed, and old debt in a
+touched file is not. Renamed files carry their module's symbols over.
 """
 
 from __future__ import annotations
 
+import copy
 import os
 from collections import Counter
 from pathlib import Path
@@ -45,7 +46,8 @@ def run_base(engine: Engine, paths: list[str], cwd: Path, base: Base) -> tuple[R
         base_cwd = base.root
     if not targets:
         return Result(), base_cwd  # nothing of it existed: everything is new
-    other = Engine(engine.settings, cache=engine.cache, jobs=engine.jobs)
+    other = copy.copy(engine)  # same settings, cache and jobs; no progress bar for the base
+    other.progress = None
     return other.run(targets, cwd=base_cwd), base_cwd
 
 
