@@ -109,6 +109,11 @@ def repo_top(start: Path) -> Path:
         folder = folder.parent  # a PATH that does not exist is the analysis' error to report
     done = git(["rev-parse", "--show-toplevel"], folder, check=False)
     if done.returncode != 0:
+        if b"safe.directory" in done.stderr:
+            raise GitError(
+                f"{start}: git refuses a repository owned by another user: run "
+                f"`git config --global --add safe.directory <the checkout>` if you trust it"
+            )
         raise GitError(
             f"{start}: not inside a git repository (--diff-base compares with git history)"
         )
