@@ -435,3 +435,17 @@ def test_git_variables_in_the_environment_do_not_redirect_it(
     result = check(repo, "--diff-base", "HEAD", "torchvision")
     assert codes(result.stdout) == [("TVU102", "torchvision.ops.boxes.box_iou")]
     assert not marker.exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to chown")
+def test_a_checkout_git_refuses_gets_a_hint(repo: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))  # no global safe.directory
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    for path in [repo, *repo.rglob("*")]:
+        os.lchown(path, 65534, 65534)
+    result = check(repo, "--diff-base", "HEAD", "torchvision")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"tvusage-lint: error: git refuses the repository at {repo / 'torchvision'} (owned by "
+        f"another user): if you trust it, run `git config --global --add safe.directory {repo}`\n",
+    )

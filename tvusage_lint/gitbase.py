@@ -109,10 +109,15 @@ def repo_top(start: Path) -> Path:
         folder = folder.parent  # a PATH that does not exist is the analysis' error to report
     done = git(["rev-parse", "--show-toplevel"], folder, check=False)
     if done.returncode != 0:
-        if b"safe.directory" in done.stderr:
+        advice = [
+            line.strip()
+            for line in done.stderr.decode("utf-8", "replace").splitlines()
+            if line.strip().startswith("git config") and "safe.directory" in line
+        ]
+        if advice:
             raise GitError(
-                f"{start}: git refuses a repository owned by another user: run "
-                f"`git config --global --add safe.directory <the checkout>` if you trust it"
+                f"git refuses the repository at {folder} (owned by another user): "
+                f"if you trust it, run `{advice[0]}`"
             )
         raise GitError(
             f"{start}: not inside a git repository (--diff-base compares with git history)"
