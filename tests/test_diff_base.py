@@ -449,3 +449,29 @@ def test_a_checkout_git_refuses_gets_a_hint(repo: Path, tmp_path: Path, monkeypa
         f"tvusage-lint: error: git refuses the repository at {repo / 'torchvision'} (owned by "
         f"another user): if you trust it, run `git config --global --add safe.directory {repo}`\n",
     )
+
+
+def test_a_moved_package_keeps_its_findings_and_a_moved_cpp_file_too(tmp_path: Path) -> None:
+    import shutil
+
+    repo = tmp_path / "fx"
+    shutil.copytree(Path(__file__).parent.parent / "fixtures", repo)
+    git(repo, "init", "-q", "-b", "main")
+    commit(repo, "fixtures")
+    git(repo, "mv", "torchvision/transforms/v2", "torchvision/transforms/v3")
+    git(
+        repo,
+        "mv",
+        "torchvision/csrc/io/image/cpu/encode_png.cpp",
+        "torchvision/csrc/io/image/cpu/png_encoder.cpp",
+    )
+    commit(repo, "move a package and a C++ file")
+    everything = check(repo, "torchvision")
+    assert ("TVU101", "torchvision.transforms.v3._geometry.RandomCrop") in codes(everything.stdout)
+    assert ("TVU102", "torchvision.transforms.v3.functional._geometry.crop") in codes(
+        everything.stdout
+    )
+    assert ("TVU301", "vision::image::encode_png") in codes(everything.stdout)
+    result = check(repo, "--diff-base", "HEAD~1", "torchvision")
+    assert (result.exit_code, codes(result.stdout)) == (0, [])
+    assert "21 findings already at the merge base" in result.stderr
