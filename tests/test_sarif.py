@@ -192,15 +192,15 @@ def test_text_edits_become_a_sarif_fix():
 
 def test_fingerprints_are_stable_and_unique():
     log = json.loads(sarif.to_sarif(FINDINGS))
-    prints = [r["partialFingerprints"]["tvusageLint/v1"] for r in log["runs"][0]["results"]]
+    prints = [r["partialFingerprints"]["tvusageLint/v2"] for r in log["runs"][0]["results"]]
     assert len(set(prints)) == len(prints)
     # the same entry point moved down the file keeps its fingerprint
     moved = Finding(**{**FINDINGS[0].__dict__, "line": 40, "end_line": 40})
     again = json.loads(sarif.to_sarif([moved]))["runs"][0]["results"][0]
-    assert again["partialFingerprints"] == {"tvusageLint/v1": prints[-1]}
+    assert again["partialFingerprints"] == {"tvusageLint/v2": prints[-1]}
     # two findings with the same code, symbol and path are told apart by occurrence
     twice = json.loads(sarif.to_sarif([FINDINGS[0], moved]))["runs"][0]["results"]
-    assert [r["partialFingerprints"]["tvusageLint/v1"][-2:] for r in twice] == [":1", ":2"]
+    assert [r["partialFingerprints"]["tvusageLint/v2"][-2:] for r in twice] == [":1", ":2"]
 
 
 def test_deterministic_whatever_the_input_order():

@@ -161,6 +161,21 @@ def main() -> None:
     help="Output format.",
 )
 @_run_options
+@click.option(
+    "--diff-base",
+    metavar="REF",
+    help="Report only findings that are new since the merge base of REF and HEAD.",
+)
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False),
+    help="Accept the findings listed in FILE; fail on stale entries (config: baseline).",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(dir_okay=False),
+    help="Write every current finding to FILE as the baseline and exit 0.",
+)
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings remain.")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
 def check(
@@ -178,12 +193,19 @@ def check(
     no_cache: bool,
     jobs: int,
     strict: bool | None,
+    diff_base: str | None,
+    baseline: str | None,
+    write_baseline: str | None,
     exit_zero: bool,
     quiet: bool,
 ) -> None:
     """Report (and with --fix, repair) missing or malformed usage logging under PATHS."""
     if not paths:
         raise Failure("no PATH given (try `tvusage-lint check torchvision/`)")
+    if (diff_base or write_baseline) and (fix or diff):
+        raise Failure("--diff-base and --write-baseline cannot be combined with --fix or --diff")
+    if diff_base and write_baseline:
+        raise Failure("--write-baseline records every finding; drop --diff-base")
     settings = _settings(
         paths,
         config,
@@ -193,6 +215,7 @@ def check(
         strict=strict,
     )
     engine, cache = _engine(settings, paths, no_cache, jobs, bar=fmt == "text")
+    base = _start_base(engine, paths, diff_base) if diff_base else None
     changed: list[str] = []
     if fix and not diff:
         from tvusage_lint.discovery import UsageError
@@ -214,9 +237,16 @@ def check(
             warnings.extend(outcome.messages)
             changed = outcome.changed
             sys.stdout.write(outcome.diff)
+    findings = result.findings
+    stale: list[str] = []
+    if write_baseline or baseline or settings.baseline or base is not None:
+        findings, stale = _gate(
+            engine, paths, result, warnings, cache, write_baseline, baseline, base, quiet
+        )
     warnings.extend(_save_cache(cache, result))
     _warn(warnings)
-    findings = result.findings
+    for message in stale:
+        click.echo(f"tvusage-lint: {message}", err=True)
     if not diff:
         _emit_findings(findings, result.files, fmt, output, quiet, settings)
     if fix and not diff and changed and not quiet and fmt == "text" and output is None:
@@ -225,7 +255,54 @@ def check(
         sys.exit(EXIT_FINDINGS)
     if diff:
         sys.exit(EXIT_FINDINGS if changed and not exit_zero else EXIT_CLEAN)
-    sys.exit(EXIT_FINDINGS if findings and not exit_zero else EXIT_CLEAN)
+    sys.exit(EXIT_FINDINGS if (findings or stale) and not exit_zero else EXIT_CLEAN)
+
+
+def _gate(
+    engine,
+    paths: tuple[str, ...],
+    result,
+    warnings: list[str],
+    cache,
+    write_baseline: str | None,
+    baseline: str | None,
+    base,
+    quiet: bool,
+) -> tuple[list, list[str]]:
+    """Baseline and --diff-base filtering (tvusage_lint.gate); --write-baseline exits here."""
+    from tvusage_lint import gate
+    from tvusage_lint.discovery import UsageError
+
+    findings, stale = result.findings, []
+    try:
+        if write_baseline:
+            message = gate.write_baseline(Path(write_baseline), findings)
+            _warn(warnings + _save_cache(cache, result))
+            click.echo(message, err=True)
+            sys.exit(EXIT_CLEAN)
+        file = baseline or engine.settings.baseline
+        if file:
+            findings, stale = gate.apply_baseline(Path(file), result, engine.settings.select)
+        if base is not None:
+            findings, note = gate.only_new(engine, list(paths), base, result, findings)
+            if not quiet:
+                click.echo(f"tvusage-lint: {note}", err=True)
+    except UsageError as exc:
+        raise Failure(str(exc)) from None
+    return findings, stale
+
+
+def _start_base(engine, paths: tuple[str, ...], ref: str):
+    """The merge base, exported by git while the checkout is analysed; removed when the
+    command ends, however it ends (a resource of the click context)."""
+    from tvusage_lint import gate
+    from tvusage_lint.discovery import UsageError
+
+    try:
+        tree = gate.start_base(engine, list(paths), ref)
+    except UsageError as exc:
+        raise Failure(str(exc)) from None
+    return click.get_current_context().with_resource(tree)
 
 
 def _emit_findings(
@@ -236,7 +313,9 @@ def _emit_findings(
     if fmt == "json":
         _write(report.to_json(findings), output)
     elif fmt == "github":
-        _write(report.to_github(findings), output)
+        from tvusage_lint import github
+
+        _write(github.to_github(findings), output)
     elif fmt == "sarif":
         from tvusage_lint import sarif
 
@@ -376,6 +455,67 @@ def _coverage_table(entries, totals, show: str, output: str | None) -> None:
     finally:
         if handle is not None:
             handle.close()
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "csv"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--diff-base",
+    metavar="REF",
+    help="List the events added and removed since the merge base of REF and HEAD.",
+)
+@_run_options
+def events(
+    paths: tuple[str, ...],
+    fmt: str,
+    diff_base: str | None,
+    output: str | None,
+    config: str | None,
+    no_cache: bool,
+    jobs: int,
+    strict: bool | None,
+) -> None:
+    """List every event the tree emits at run time (Python and C++), or what changed since REF."""
+    if not paths:
+        raise Failure("no PATH given (try `tvusage-lint events torchvision/`)")
+    from tvusage_lint import events as ev
+
+    settings = _settings(paths, config, strict=strict)
+    engine, cache = _engine(settings, paths, no_cache, jobs, bar=fmt == "text")
+    base = _start_base(engine, paths, diff_base) if diff_base else None
+    result = _run(engine, paths)
+    cat = ev.catalogue(result.entries, result.index)
+    warnings = list(result.warnings)
+    if base is not None:
+        from tvusage_lint import gate
+        from tvusage_lint.discovery import UsageError
+
+        try:
+            changes = gate.event_changes(engine, list(paths), base, cat)
+        except UsageError as exc:
+            raise Failure(str(exc)) from None
+        _warn(warnings + _save_cache(cache, result))
+        render = {"json": ev.diff_to_json, "csv": ev.diff_to_csv, "text": ev.diff_to_text}
+        _write(render[fmt](changes), output)
+        sys.exit(EXIT_CLEAN)
+    if fmt == "text":
+        warnings += ev.duplicate_warnings(cat)
+    _warn(warnings + _save_cache(cache, result))
+    if fmt == "json":
+        _write(ev.to_json(cat), output)
+    elif fmt == "csv":
+        _write(ev.to_csv(cat), output)
+    else:
+        _write(ev.to_text(cat) + "\n".join(ev.summary(cat)) + "\n", output)
+    sys.exit(EXIT_CLEAN)
 
 
 @main.command(name="rules")

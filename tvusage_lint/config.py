@@ -93,6 +93,7 @@ KNOWN_KEYS = {
     "cpp-include",
     "cpp-exclude",
     "extend-exclude",
+    "baseline",
 }
 SCOPE_KEYS = {"classes", "functions", "twins", "ignore", "strict"}
 
@@ -112,6 +113,7 @@ class Settings:
     data_methods: tuple[str, ...] = DATA_METHODS
     data_decorators: tuple[str, ...] = DATA_DECORATORS
     source: str = ""  # the config file the settings came from, for messages
+    baseline: str = ""  # baseline file (absolute, or relative to the working directory)
 
     @property
     def require_tracing_guard(self) -> bool:
@@ -243,7 +245,17 @@ def from_table(table: dict[str, object], where: str) -> Settings:
         else settings.cpp_include,
         cpp_exclude=tuple(_strings(table.get("cpp-exclude", []), "cpp-exclude", where)),
         extend_exclude=tuple(_strings(table.get("extend-exclude", []), "extend-exclude", where)),
+        baseline=_baseline(table.get("baseline"), where),
     )
+
+
+def _baseline(value: object, where: str) -> str:
+    """The ``baseline`` key: a path relative to the config file's folder."""
+    if value is None:
+        return ""
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{where}: `baseline` must be a path (relative to the config file)")
+    return str(Path(where).parent / value) if not Path(value).is_absolute() else value
 
 
 def _scope_override(base: ScopePolicy, override: object, name: str, where: str) -> ScopePolicy:

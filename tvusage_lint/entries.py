@@ -30,6 +30,7 @@ class Entry:
     status: str
     via: str  # the class/dispatcher/Python caller that covers it, or why it is exempt
     event: str
+    emits: str = ""  # C++: the literal the macro emits when it is not ``event`` (TVU302)
 
     def to_json(self) -> dict[str, object]:
         return {

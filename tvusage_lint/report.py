@@ -1,4 +1,4 @@
-"""Findings and coverage → text, JSON, GitHub annotations, SARIF, Markdown.
+"""Findings and coverage → text, JSON, Markdown (GitHub annotations: github.py; SARIF: sarif.py).
 
 Only this module and the CLI print. The JSON shapes are public contracts
 (docs/json.md): add fields, never rename or remove them.
@@ -60,32 +60,6 @@ def summary(findings: list[Finding], files: int) -> list[str]:
 
 def to_json(findings: Iterable[Finding]) -> str:
     return json.dumps([f.to_json() for f in findings], indent=2) + "\n"
-
-
-def to_github(findings: Iterable[Finding]) -> str:
-    """GitHub Actions workflow commands: one ``::error`` annotation per finding."""
-    out = []
-    for f in findings:
-        title = f"{f.code} {RULES[f.code].name}" if f.code in RULES else f.code
-        message = (
-            f"{f.code} {f.message}".replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        )
-        props = (
-            f"file={_prop(f.path)},line={f.line},col={f.column},"
-            f"endLine={f.end_line or f.line},endColumn={f.end_column or f.column},title={_prop(title)}"
-        )
-        out.append(f"::error {props}::{message}")
-    return "\n".join(out) + ("\n" if out else "")
-
-
-def _prop(value: str) -> str:
-    return (
-        value.replace("%", "%25")
-        .replace("\r", "%0D")
-        .replace("\n", "%0A")
-        .replace(":", "%3A")
-        .replace(",", "%2C")
-    )
 
 
 # --- coverage -----------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from tvusage_lint.findings import Finding, Fix
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 )
-FINGERPRINT = "tvusageLint/v1"
+FINGERPRINT = "tvusageLint/v2"  # v2: rule + symbol (v1 also hashed the path)
 _LEVELS = {"error": "error", "warning": "warning", "info": "note", "note": "note"}
 
 
@@ -93,9 +93,10 @@ def _section(page: str, title: str) -> str:
 
 
 def _fingerprint(f: Finding) -> str:
-    """Stable across edits elsewhere in the file: the line counts only without a symbol."""
-    anchor = f.symbol or f"line {f.line}"
-    text = "\0".join((f.code, anchor, f.path))
+    """Rule + symbol: stable when lines move or the file is edited elsewhere (and, for
+    C++, when the file is renamed). File-level findings (no symbol) use rule + path."""
+    anchor = f.symbol or f"path {f.path}"
+    text = "\0".join((f.code, anchor))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 

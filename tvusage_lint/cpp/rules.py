@@ -21,7 +21,7 @@ other branch is.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tvusage_lint.config import Settings
 from tvusage_lint.cpp.facts import (
@@ -181,7 +181,10 @@ def check(
             entries.append(_entry(function, subpackage, path, EXEMPT, "exempt", expected))
             continue
         status = LOGGED if function.logs else MISSING
-        entries.append(_entry(function, subpackage, path, status, "", expected))
+        entry = _entry(function, subpackage, path, status, "", expected)
+        if function.logs and function.logs[0].event not in (None, expected):
+            entry = replace(entry, emits=function.logs[0].event)
+        entries.append(entry)
         if not function.logs:
             if settings.enabled("TVU301", subpackage):
                 findings.append(_not_logged(function, expected, path, facts.newline))
