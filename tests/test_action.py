@@ -96,7 +96,7 @@ def test_on_the_fixtures_annotations_fail_the_step_and_the_summary_is_written(
     )
     assert codes == {"summary": 0, "sarif": 0, "check": 1}
     assert output.count("::error ") == 10
-    assert "::notice title=tvusage-lint::11 more findings" in output
+    assert "::notice title=tvusage-lint::12 more findings" in output
     text = summary.read_text(encoding="utf-8")
     assert text.startswith("### API-usage logging coverage\n")
     assert "| **total** |" in text

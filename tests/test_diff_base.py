@@ -474,4 +474,4 @@ def test_a_moved_package_keeps_its_findings_and_a_moved_cpp_file_too(tmp_path: P
     assert ("TVU301", "vision::image::encode_png") in codes(everything.stdout)
     result = check(repo, "--diff-base", "HEAD~1", "torchvision")
     assert (result.exit_code, codes(result.stdout)) == (0, [])
-    assert "21 findings already at the merge base" in result.stderr
+    assert "22 findings already at the merge base" in result.stderr

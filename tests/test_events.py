@@ -249,7 +249,7 @@ EXPECTED = [
         "class",
         "transforms",
         "torchvision/transforms/transforms.py",
-        27,
+        30,
         None,
     ),
     (
@@ -258,7 +258,7 @@ EXPECTED = [
         "class",
         "transforms",
         "torchvision/transforms/transforms.py",
-        16,
+        19,
         None,
     ),
     (
@@ -267,7 +267,7 @@ EXPECTED = [
         "class",
         "transforms",
         "torchvision/transforms/transforms.py",
-        23,
+        26,
         "torchvision.transforms.transforms.RandomResizedCrop",
     ),
     (

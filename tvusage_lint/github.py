@@ -6,7 +6,7 @@ findings are ranked and the first ten become ``::error`` annotations; a
 ``path:line:col: CODE message`` lines in the log. The ranking, most important
 first:
 
-1. an entry point that does not log at all (TVU101-105, TVU301): its usage is lost;
+1. an entry point that does not log at all (TVU101-105, TVU301, TVU304): its usage is lost;
 2. a call that logs the wrong thing (TVU204, TVU205, TVU206, TVU302): its usage
    is recorded under another name, or the call fails;
 3. a call in the wrong place or unguarded (TVU201-203, TVU207, TVU208, TVU303);
@@ -25,7 +25,7 @@ from tvusage_lint.findings import Finding
 
 BUDGET = 10
 RANKS: tuple[tuple[str, ...], ...] = (
-    ("TVU101", "TVU102", "TVU103", "TVU104", "TVU105", "TVU301"),
+    ("TVU101", "TVU102", "TVU103", "TVU104", "TVU105", "TVU301", "TVU304"),
     ("TVU204", "TVU205", "TVU206", "TVU302"),
     ("TVU201", "TVU202", "TVU203", "TVU207", "TVU208", "TVU303"),
     ("TVU001",),
