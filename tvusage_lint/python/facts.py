@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from tvusage_lint.python.ast_util import Span, dotted, span_of
 from tvusage_lint.python.layers import LayerHit
+from tvusage_lint.python.op_calls import OpCall
+from tvusage_lint.python.op_calls import scan as op_calls_scan
 
 HELPER = "_log_api_usage_once"
 
@@ -97,18 +99,6 @@ class ImportFact:
     line: int
     end_line: int
     top_level: bool
-
-
-@dataclass(frozen=True)
-class OpCall:
-    """A call of a registered C++ operator: ``torch.ops.torchvision.roi_align(...)``."""
-
-    owner: (
-        str  # qualname of the enclosing def ("roi_align", "RoIAlign.forward"); "" at module level
-    )
-    library: str  # "torchvision", "image"
-    op: str  # "roi_align" (an overload, ``.default``, is dropped)
-    line: int
 
 
 @dataclass(frozen=True)
@@ -754,12 +744,11 @@ def extract(data: bytes, *, layers: bool = True) -> PyFacts:
     except RecursionError:
         return failed("cannot parse: nesting too deep")
     from tvusage_lint.python.layers import scan as scan_layers
-    from tvusage_lint.python.op_calls import scan as scan_op_calls
     from tvusage_lint.suppressions import scan_python
 
     try:
         hits = scan_layers(tree, text) if layers else ()
-        op_calls, local_calls = scan_op_calls(tree, text, collector.aliases, collector.imports)
+        op_calls, local_calls = op_calls_scan(tree, text, collector.aliases, collector.imports)
     except RecursionError:
         return failed("cannot parse: nesting too deep")
     return PyFacts(

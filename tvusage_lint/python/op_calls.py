@@ -16,8 +16,25 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from tvusage_lint.python.facts import ImportFact, OpCall, dotted
+from tvusage_lint.python.ast_util import dotted
+
+if TYPE_CHECKING:
+    from tvusage_lint.python.facts import ImportFact
+
+
+@dataclass(frozen=True)
+class OpCall:
+    """A call of a registered C++ operator: ``torch.ops.torchvision.roi_align(...)``."""
+
+    # qualname of the enclosing def ("roi_align", "RoIAlign.forward"); "" at module level
+    owner: str
+    library: str  # "torchvision", "image"
+    op: str  # "roi_align" (an overload, ``.default``, is dropped)
+    line: int
+
 
 ROOT = "torch.ops"
 
