@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from tvusage_lint import codes
+from tvusage_lint.reading import DEFAULT_MAX_FILE_SIZE
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -75,6 +76,7 @@ KNOWN_KEYS = {
     "cpp-include",
     "cpp-exclude",
     "extend-exclude",
+    "max-file-size",
 }
 SCOPE_KEYS = {"classes", "functions", "twins", "ignore", "strict"}
 
@@ -91,6 +93,7 @@ class Settings:
     module_bases: tuple[str, ...] = MODULE_BASES
     dataset_bases: tuple[str, ...] = DATASET_BASES
     non_api_bases: tuple[str, ...] = NON_API_BASES
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes; a larger file is a TVU001
     source: str = ""  # the config file the settings came from, for messages
 
     @property
@@ -223,7 +226,14 @@ def from_table(table: dict[str, object], where: str) -> Settings:
         else settings.cpp_include,
         cpp_exclude=tuple(_strings(table.get("cpp-exclude", []), "cpp-exclude", where)),
         extend_exclude=tuple(_strings(table.get("extend-exclude", []), "extend-exclude", where)),
+        max_file_size=_size(table.get("max-file-size", DEFAULT_MAX_FILE_SIZE), where),
     )
+
+
+def _size(value: object, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{where}: `max-file-size` must be a positive number of bytes")
+    return value
 
 
 def _scope_override(base: ScopePolicy, override: object, name: str, where: str) -> ScopePolicy:
