@@ -193,15 +193,19 @@ def discover(
         for file in _walk(folder, exclude):
             if file not in reported and (file.suffix == ".py" or folder in csrc_roots):
                 context.setdefault(file, root)
-    chosen: dict[Path, tuple[Path, bool, Path]] = {}  # resolved file → (name, report, root)
+    # resolved file → (name, report, root, C++ place)
+    chosen: dict[Path, tuple[Path, bool, Path, tuple[str, str] | None]] = {}
     for file, report, root in [
         *((f, True, r) for f, r in reported.items()),
         *((f, False, r) for f, r in context.items()),
     ]:
-        if file.suffix != ".py" and (
-            _excluded(file, cpp_exclude) or _cpp_place(file, cpp_include) is None
-        ):
-            continue
+        place = None
+        if file.suffix != ".py":
+            if _excluded(file, cpp_exclude):
+                continue
+            place = _cpp_place(file, cpp_include)
+            if place is None:
+                continue
         why = classify(file, root)
         if why and not why.startswith("cannot read"):  # an unreadable file is a TVU001 later
             found.warnings.append(f"{display_path(file, cwd)}: {why}; skipped")
@@ -209,20 +213,18 @@ def discover(
         real = file.resolve() if not why and file.is_symlink() else file
         seen = chosen.get(real)
         if seen is None:
-            chosen[real] = (file, report, root)
+            chosen[real] = (file, report, root, place)
         elif file == real or (report and not seen[1]):
             # a link and its target: check the file under its own name, once
-            chosen[real] = (file, report or seen[1], root)
-        else:
-            chosen[real] = (seen[0], report or seen[1], seen[2])
-    for file, report, root in chosen.values():
+            chosen[real] = (file, report or seen[1], root, place)
+        elif report:
+            chosen[real] = (*seen[:1], True, *seen[2:])
+    for file, report, root, place in chosen.values():
         display = display_path(file, cwd)
-        if file.suffix == ".py":
+        if place is None:
             module, is_package = module_name(file)
             found.python.append(SourceFile(file, display, module, is_package, report, root=root))
-            continue
-        place = _cpp_place(file, cpp_include)
-        if place is not None:
+        else:
             rel, package = place
             found.cpp.append(SourceFile(file, display, "", False, report, rel, package, root))
     return found
