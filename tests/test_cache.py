@@ -129,6 +129,7 @@ def test_cache_folder_is_tagged_and_outside_the_checkout(small, monkeypatch):
     header, body = store_of(small).read_bytes().split(b"\n", 1)
     assert json.loads(header) == {
         "format": "json",
+        "layout": cache.LAYOUT,
         "schema": cache.schema(),
         "tool": "tvusage-lint",
         "version": __version__,

@@ -48,6 +48,7 @@ _TAG = (
 # the modules that make facts: their source and their dataclasses key the store
 _EXTRACTORS = ("python/facts.py", "python/layers.py", "cpp/facts.py")
 _FORMAT = "json"  # msgspec's JSON; "msgpack" works too (benchmarks/README.md compares them)
+LAYOUT = 1  # how the store is put together (header line, sections by kind): bump on change
 
 
 def content_key(kind: str, data: bytes) -> str:
@@ -111,7 +112,7 @@ def schema() -> str:
             seen[name] = [f"{f.name}: {hints[f.name]!r}" for f in dataclasses.fields(cls)]
             for hint in hints.values():
                 todo.extend(_dataclasses_in(hint))
-        text = json.dumps([_FORMAT, sorted(seen.items())])
+        text = json.dumps([LAYOUT, _FORMAT, sorted(seen.items())])
         _schema_cache = hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
     return _schema_cache
 
@@ -153,8 +154,8 @@ def cache_folder(root: Path) -> Path:
 
 
 def _header() -> bytes:
-    fields = {"tool": "tvusage-lint", "version": __version__, "schema": schema()}
-    return json.dumps({**fields, "format": _FORMAT}, sort_keys=True).encode()
+    fields = {"tool": "tvusage-lint", "version": __version__, "layout": LAYOUT}
+    return json.dumps({**fields, "schema": schema(), "format": _FORMAT}, sort_keys=True).encode()
 
 
 def _codec():  # type: ignore[no-untyped-def]
