@@ -263,6 +263,19 @@ def test_oversized_cache_is_refused_unread(small, monkeypatch):
     )
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file away needs root")
+def test_a_store_owned_by_another_user_is_not_read(small, monkeypatch):
+    _good_store(small, monkeypatch)
+    os.chown(store_of(small), 4321, 4321)
+    run = check(small, monkeypatch)
+    assert (run.exit_code, findings(run.stdout)) == (1, SMALL_FINDINGS)
+    assert run.stderr == (
+        f"tvusage-lint: warning: cache {store_of(small)} is unreadable "
+        "(owned by another user); ignoring it\n"
+    )
+    assert store_of(small).stat().st_uid == 0  # replaced by this user's own store
+
+
 def test_corrupt_cache_keeps_a_clean_exit_code(tmp_path, monkeypatch):
     write_tree(tmp_path, {"pyproject.toml": "", "torchvision/io/__init__.py": ""})
     store_of(tmp_path).parent.mkdir(parents=True)

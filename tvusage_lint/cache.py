@@ -183,7 +183,16 @@ class Cache:
 
     def _load(self) -> None:
         assert self.file is not None
-        if not os.path.lexists(self.file):
+        try:
+            owner = os.stat(self.file).st_uid
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            self._unusable(exc.strerror or str(exc))
+            return
+        if hasattr(os, "geteuid") and owner != os.geteuid():
+            # a shared TVUSAGE_LINT_CACHE_DIR: another user could plant a lying store
+            self._unusable("owned by another user")
             return
         data, error = read_regular(self.file, MAX_STORE_BYTES)
         if data is None:
