@@ -1,7 +1,8 @@
 """One run: discover → facts (cached) → index → policy → rules → suppressions.
 
-Files are read only through ``reading.read_regular`` (regular files, size-capped). A crash inside one rule or
-one file is turned into a finding naming it; the other findings survive.
+Files are read only through ``reading.read_regular`` (regular files, size-capped).
+A crash inside one rule or one file is turned into a finding naming it; the other
+findings survive.
 """
 
 from __future__ import annotations
