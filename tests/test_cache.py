@@ -582,3 +582,19 @@ def test_real_facts_survive_the_round_trip(tmp_path):
         store.put(key, value)
     store.save()
     assert Cache(tmp_path).entries == {**py, **cpp}
+
+
+def test_stale_entries_are_dropped_once_they_are_half_the_store(small, monkeypatch):
+    boxes = small / "torchvision/ops/boxes.py"
+    original = boxes.read_text()
+    sizes = []
+    for i in range(8):
+        boxes.write_text(original + f"# edit {i}\n")
+        run = check(small, monkeypatch)
+        assert (run.exit_code, run.stderr) == (1, "")
+        sizes.append(len(Cache(small).entries))
+    # five contents in use; each edit leaves one stale entry until they outnumber the rest
+    assert sizes == [5, 6, 7, 8, 9, 10, 5, 6]
+    with monkeypatch.context() as m:
+        m.setattr(parallel, "_extract", lambda *a: pytest.fail("parsed a cached file"))
+        assert findings(check(small, monkeypatch).stdout) == SMALL_FINDINGS

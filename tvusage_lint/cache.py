@@ -170,6 +170,7 @@ class Cache:
     def __init__(self, root: Path) -> None:
         self.warnings: list[str] = []
         self.entries: dict[str, object] = {}
+        self.used: set[str] = set()  # keys this run read or wrote
         self.dirty = False
         try:
             self.folder = cache_folder(root)
@@ -229,19 +230,27 @@ class Cache:
         self.warnings.append(f"cache {self.file} is unreadable ({reason}); ignoring it")
 
     def get(self, key: str) -> object | None:
-        return self.entries.get(key)
+        value = self.entries.get(key)
+        if value is not None:
+            self.used.add(key)
+        return value
 
     def put(self, key: str, value: object) -> None:
         self.entries[key] = value
+        self.used.add(key)
         self.dirty = True
 
     def save(self, keep: set[str] | None = None) -> None:
+        """Write the store when something was added. Entries for contents no longer
+        seen (``keep``: by default those this run used) are dropped once they are more
+        than half of the store, so it stays near the size of the tree."""
         if not self.dirty or self.folder is None or self.file is None:
             return
         from tvusage_lint.atomic import replace_file
 
+        keep = self.used if keep is None else keep
         data = self.entries
-        if keep is not None and len(data) > 2 * max(len(keep), 1):
+        if len(data) > 2 * max(len(keep), 1):
             data = {k: v for k, v in data.items() if k in keep}
         sections: dict[str, dict[str, object]] = {}
         for key, value in data.items():
