@@ -110,6 +110,15 @@ def test_a_link_to_outside_is_left_alone_by_the_command_line(project: Path, tmp_
     assert (project / "torchvision/ops/alpha.py").read_text() == text(FIXED, "alpha")
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file away needs root")
+def test_fix_keeps_the_owner_of_a_file(project: Path) -> None:
+    alpha = project / "torchvision/ops/alpha.py"
+    os.chown(alpha, 4321, 4322)
+    assert fix(project) == (0, "Fixed 2 files.\n")
+    assert alpha.read_text() == text(FIXED, "alpha")
+    assert (alpha.stat().st_uid, alpha.stat().st_gid) == (4321, 4322)
+
+
 def test_read_only_file_is_not_fixed_and_the_others_are(project: Path) -> None:
     alpha = project / "torchvision/ops/alpha.py"
     alpha.chmod(0o444)

@@ -54,12 +54,14 @@ def replace_file(
     data: bytes,
     *,
     mode: int | None = None,
+    owner: tuple[int, int] | None = None,
     verify: Callable[[], None] | None = None,
 ) -> None:
     """Write ``data`` to a temporary file beside ``path``, flush it to disk, call
     ``verify`` (it raises to abort: ``path`` is left as it is), rename it over ``path``.
 
-    ``mode`` sets the permission bits (a new temporary file has 0o600).
+    ``mode`` sets the permission bits (a new temporary file has 0o600); ``owner``
+    (uid, gid) is kept where the process may set it (root fixing another's file).
     """
     with signals_deferred():
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tvusage-tmp", dir=path.parent)
@@ -68,6 +70,9 @@ def replace_file(
                 view = memoryview(data)
                 while view:
                     view = view[os.write(fd, view) :]
+                if owner is not None and hasattr(os, "fchown"):
+                    with contextlib.suppress(OSError):
+                        os.fchown(fd, *owner)
                 if mode is not None:
                     os.fchmod(fd, mode)
                 os.fsync(fd)

@@ -76,7 +76,7 @@ def write_atomic(
     inside ``root``. A read-only file is left alone. ``expected`` (``digest`` of
     the bytes the fix was computed from) is compared with the file on disk right
     before the rename: a file changed meanwhile is not overwritten. The file keeps
-    its permission bits. Raises ``NotWritten`` or ``OSError``.
+    its permission bits (and owner, where allowed). Raises ``NotWritten`` or ``OSError``.
     """
     target = path.resolve(strict=True)
     if root is not None and not is_inside(target, root.resolve()):
@@ -97,7 +97,13 @@ def write_atomic(
         if now is None or digest(now) != expected:
             raise NotWritten("the file changed on disk since it was read")
 
-    replace_file(target, data, mode=stat.S_IMODE(info.st_mode), verify=unchanged)
+    replace_file(
+        target,
+        data,
+        mode=stat.S_IMODE(info.st_mode),
+        owner=(info.st_uid, info.st_gid),
+        verify=unchanged,
+    )
     return target
 
 
