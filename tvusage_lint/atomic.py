@@ -74,7 +74,10 @@ def replace_file(
                     with contextlib.suppress(OSError):
                         os.fchown(fd, *owner)
                 if mode is not None:
-                    os.fchmod(fd, mode)
+                    if hasattr(os, "fchmod"):
+                        os.fchmod(fd, mode)
+                    else:  # Windows before 3.13
+                        os.chmod(tmp, mode)
                 os.fsync(fd)
             finally:
                 os.close(fd)
