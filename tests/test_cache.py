@@ -392,15 +392,19 @@ def test_paths_into_one_tree_share_one_cache_without_pyproject(tmp_path: Path) -
 
 
 def test_the_store_name_changes_with_the_fact_extractors(monkeypatch, tmp_path) -> None:
-    from tvusage_lint import cache
+    from tvusage_lint import suppressions
+    from tvusage_lint.python import facts
 
     name = cache.cache_file_name()
     assert name.startswith(f"facts-{__version__}-") and name.endswith(".json")
-    fake = tmp_path / "python"
-    fake.mkdir()
-    (fake / "facts.py").write_text("# another extractor\n")
-    monkeypatch.setattr(cache, "__file__", str(tmp_path / "cache.py"))
-    assert cache.cache_file_name() != name
+    # the extractor itself, and a module it takes names from (the suppression scan)
+    for module in (facts, suppressions):
+        other = tmp_path / f"{module.__name__}.py"
+        other.write_text("# another version\n")
+        with monkeypatch.context() as m:
+            m.setattr(module, "__file__", str(other))
+            assert cache.cache_file_name() != name
+    assert cache.cache_file_name() == name
 
 
 def test_layer_scan_only_when_a_layer_rule_is_selected(tmp_path, monkeypatch) -> None:

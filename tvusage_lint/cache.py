@@ -28,6 +28,7 @@ import importlib
 import json
 import os
 import sys
+import types
 import typing
 from pathlib import Path
 
@@ -117,14 +118,28 @@ def schema() -> str:
     return _schema_cache
 
 
+def _sources() -> list[str]:
+    """The files facts come from: the extractor modules and the project modules their
+    names come from (``suppressions.py`` for the suppression scan, and so on)."""
+    names: set[str] = set()
+    for module in _extractor_modules():
+        names.add(module.__name__)  # type: ignore[attr-defined]
+        for value in vars(module).values():
+            owner = value.__name__ if isinstance(value, types.ModuleType) else None
+            owner = owner or getattr(value, "__module__", None)
+            if isinstance(owner, str) and owner.startswith("tvusage_lint."):
+                names.add(owner)
+    files = {getattr(sys.modules.get(name), "__file__", None) for name in names}
+    return sorted(f for f in files if f)
+
+
 def cache_file_name() -> str:
-    """``facts-<version>-<extractors>.<format>``: a change to a fact extractor's source
-    or to a fact dataclass gives a new store."""
-    here = Path(__file__).parent
+    """``facts-<version>-<digest>.<format>``: a change to the source of a fact extractor
+    (or of a module it takes names from) or to a fact dataclass gives a new store."""
     digest = hashlib.blake2b(schema().encode(), digest_size=6)
-    for rel in _EXTRACTORS:
-        data, _ = read_regular(here / rel, 1 << 24)
-        digest.update(data if data is not None else rel.encode())
+    for path in _sources():
+        data, _ = read_regular(path, 1 << 24)
+        digest.update(data if data is not None else path.encode())
     return f"facts-{__version__}-{digest.hexdigest()}.{_FORMAT}"
 
 
