@@ -157,8 +157,12 @@ def test_a_file_changed_after_analysis_is_not_overwritten(project: Path, monkeyp
     assert beta.read_text() == text(OP, "beta") + "# saved in the editor meanwhile\n"
     assert (project / "torchvision/ops/alpha.py").read_text() == text(FIXED, "alpha")
     assert temp_files(project) == []
-    # the next round of --fix reads the edited file and fixes it, keeping the edit
-    assert fix(project)[0] == 0
+    # through --fix, the next round reads the edited file and fixes it, keeping the edit
+    for name in ("alpha", "beta"):
+        (project / f"torchvision/ops/{name}.py").write_text(text(OP, name))
+    edits.clear()
+    assert fix(project) == (0, "Fixed 2 files.\n")
+    assert edits == [1]
     assert beta.read_text() == text(FIXED, "beta") + "# saved in the editor meanwhile\n"
 
 

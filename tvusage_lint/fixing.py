@@ -16,7 +16,7 @@ from pathlib import Path
 from tvusage_lint.discovery import SourceFile, project_root
 from tvusage_lint.engine import Engine, Result
 from tvusage_lint.findings import Finding
-from tvusage_lint.fix import FixResult, NotWritten, digest, wanted, write_atomic
+from tvusage_lint.fix import CHANGED, FixResult, NotWritten, digest, wanted, write_atomic
 from tvusage_lint.reading import DEFAULT_MAX_FILE_SIZE, is_inside, read_regular
 
 
@@ -152,6 +152,9 @@ def fix_until_stable(engine: Engine, paths: list[str], *, unsafe: bool) -> tuple
         outcome = apply_fixes(
             result, unsafe=unsafe, write=True, limit=engine.settings.max_file_size
         )
+        # a file that changed under a round and was fixed by a later one needs no word
+        stale = {f"{path}: not fixed: {CHANGED}" for path in outcome.changed}
+        total.messages = [m for m in total.messages if m not in stale]
         total.messages.extend(outcome.messages)
         for path in outcome.changed:
             if path not in total.changed:

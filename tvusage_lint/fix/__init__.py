@@ -60,6 +60,9 @@ class NotWritten(Exception):
     """A fix that must not be written; the message says why, in a few words."""
 
 
+CHANGED = "the file changed on disk since it was read"
+
+
 def write_atomic(
     path: Path,
     text: str,
@@ -95,7 +98,7 @@ def write_atomic(
             return
         now, error = read_regular(target, limit)
         if now is None or digest(now) != expected:
-            raise NotWritten("the file changed on disk since it was read")
+            raise NotWritten(CHANGED)
 
     replace_file(
         target,
