@@ -437,6 +437,7 @@ def main(argv: list[str] | None = None) -> int:
         tools["torchfix"] = venv_tool("torchfix", "torchfix")
 
     work = Path(tempfile.mkdtemp(prefix="tvusage-bench-"))
+    ENV["TVUSAGE_LINT_CACHE_DIR"] = str(work / "cache")  # the facts cache, not the user's
     try:
         return bench(args, package, python, origin, lint, tools, skip, work)
     finally:
@@ -499,7 +500,6 @@ def bench(args, package, python, origin, lint, tools, skip, work: Path) -> int:
     if has_cpp:
         scopes.append(("full", full_dir, "Python + csrc"))
     for scope, where, name in scopes:
-        shutil.rmtree(where / ".tvusage_lint_cache", ignore_errors=True)
         add(
             f"{scope}:cold",
             f"tvusage-lint cold [{name}]",

@@ -70,6 +70,7 @@ def _env(tmp_path: Path) -> dict[str, str]:
         if not k.startswith(("GIT_", "PRE_COMMIT", "TVUSAGE_LINT"))
     }
     env["PRE_COMMIT_HOME"] = str(tmp_path / "pre-commit-home")
+    env["TVUSAGE_LINT_CACHE_DIR"] = str(tmp_path / "cache")
     env["PRE_COMMIT_COLOR"] = "never"
     env["NO_COLOR"] = "1"
     return env
@@ -178,8 +179,8 @@ def test_check_hook_fails_on_violation_and_passes_once_fixed(tmp_path):
     run = _pre_commit(repo, tmp_path, "run", "--all-files")
     assert run.returncode == 0, run.stdout + run.stderr
     assert "Passed" in run.stdout
-    # the facts cache lives at the project root and keeps itself out of git
-    assert (repo / ".tvusage_lint_cache" / ".gitignore").is_file()
+    # the facts cache lives outside the checkout (where a pull request cannot plant one)
+    assert [p.name for p in (tmp_path / "cache").glob("project-*/facts-*")] != []
     untracked = subprocess.run(
         ["git", "ls-files", "--others", "--exclude-standard"],
         cwd=repo,

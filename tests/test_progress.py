@@ -115,6 +115,7 @@ def run_with_tty_stderr(root: Path, *args: str) -> tuple[int, str, str]:
     master, slave = pty.openpty()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TVUSAGE_LINT")}
     env.update(COLUMNS="100", TERM="xterm-256color")
+    env["TVUSAGE_LINT_CACHE_DIR"] = os.environ["TVUSAGE_LINT_CACHE_DIR"]  # tests/conftest.py
     env.pop("NO_COLOR", None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "tvusage_lint", *args],

@@ -233,7 +233,9 @@ def check(
         if diff:
             from tvusage_lint.fixing import apply_fixes
 
-            outcome = apply_fixes(result, unsafe=unsafe_fixes, write=False)
+            outcome = apply_fixes(
+                result, unsafe=unsafe_fixes, write=False, limit=settings.max_file_size
+            )
             warnings.extend(outcome.messages)
             changed = outcome.changed
             sys.stdout.write(outcome.diff)

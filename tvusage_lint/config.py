@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from tvusage_lint import codes
+from tvusage_lint.reading import DEFAULT_MAX_FILE_SIZE
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -94,6 +95,7 @@ KNOWN_KEYS = {
     "cpp-exclude",
     "extend-exclude",
     "baseline",
+    "max-file-size",
 }
 SCOPE_KEYS = {"classes", "functions", "twins", "ignore", "strict"}
 
@@ -112,6 +114,7 @@ class Settings:
     non_api_bases: tuple[str, ...] = NON_API_BASES
     data_methods: tuple[str, ...] = DATA_METHODS
     data_decorators: tuple[str, ...] = DATA_DECORATORS
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes; a larger file is a TVU001
     source: str = ""  # the config file the settings came from, for messages
     baseline: str = ""  # baseline file (absolute, or relative to the working directory)
 
@@ -246,6 +249,7 @@ def from_table(table: dict[str, object], where: str) -> Settings:
         cpp_exclude=tuple(_strings(table.get("cpp-exclude", []), "cpp-exclude", where)),
         extend_exclude=tuple(_strings(table.get("extend-exclude", []), "extend-exclude", where)),
         baseline=_baseline(table.get("baseline"), where),
+        max_file_size=_size(table.get("max-file-size", DEFAULT_MAX_FILE_SIZE), where),
     )
 
 
@@ -256,6 +260,12 @@ def _baseline(value: object, where: str) -> str:
     if not isinstance(value, str) or not value:
         raise ConfigError(f"{where}: `baseline` must be a path (relative to the config file)")
     return str(Path(where).parent / value) if not Path(value).is_absolute() else value
+
+
+def _size(value: object, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{where}: `max-file-size` must be a positive number of bytes")
+    return value
 
 
 def _scope_override(base: ScopePolicy, override: object, name: str, where: str) -> ScopePolicy:

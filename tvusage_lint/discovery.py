@@ -11,6 +11,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tvusage_lint.reading import classify, is_inside
+
 SKIP_DIRS = {
     ".git",
     ".hg",
@@ -45,6 +47,7 @@ class SourceFile:
     report: bool
     csrc_rel: str = ""  # C++: posix path under the csrc folder
     package: str = ""  # C++: the top package the csrc folder belongs to
+    root: Path | None = None  # the project root (resolved): links may point only inside it
 
 
 @dataclass
@@ -67,6 +70,22 @@ def package_root(folder: Path) -> Path:
     while (root / "__init__.py").is_file() and root.parent != root:
         root = root.parent
     return root
+
+
+def project_root(start: Path) -> Path:
+    """The nearest folder above ``start`` with a pyproject.toml or .git; else the
+    folder above the outermost package, so every path into a tree shares one root.
+    Found from ``start`` as named (a link is not followed out of its project) and
+    returned resolved, for comparing with resolved link targets."""
+    here = Path(os.path.abspath(start))
+    if not here.is_dir():
+        here = here.parent
+    for folder in (here, *here.parents):
+        if (folder / "pyproject.toml").is_file() or (folder / ".git").exists():
+            return folder.resolve()
+    if (here / "__init__.py").is_file():
+        return package_root(here).resolve()
+    return here.resolve()
 
 
 def module_name(path: Path) -> tuple[str, bool]:
@@ -132,51 +151,80 @@ def discover(
 ) -> Discovery:
     cwd = (cwd or Path.cwd()).resolve()
     found = Discovery()
-    reported: dict[Path, None] = {}
+    reported: dict[Path, Path] = {}  # file → its project root
     for raw in paths:
         path = Path(raw)
         try:
             exists = path.exists()
-            absolute = path.resolve() if exists else path
+            is_dir = exists and path.is_dir()
+            # a named file keeps its own name (a link is checked, not followed blindly)
+            absolute = path.resolve() if is_dir else path.parent.resolve() / path.name
+            root = project_root(path) if exists else cwd
         except (OSError, RuntimeError) as exc:
             raise UsageError(f"{raw}: cannot resolve path ({exc})") from None
         if not exists:
             if path.is_symlink():
                 raise UsageError(f"{raw}: broken symbolic link")
             raise UsageError(f"{raw}: no such file or directory")
-        if absolute.is_dir():
+        if is_dir:
+            if not is_inside(absolute, root):
+                found.warnings.append(f"{raw}: symlink to outside the project; skipped")
+                continue
             for file in _walk(absolute, exclude):
-                reported[file] = None
+                reported.setdefault(file, root)
         else:
-            reported[absolute] = None
-    context: dict[Path, None] = {}
-    roots: set[Path] = set()
-    for file in reported:
+            reported.setdefault(absolute, root)
+    context: dict[Path, Path] = {}
+    roots: dict[Path, Path] = {}
+    for file, root in reported.items():
         if file.suffix == ".py":
             top = package_root(file.parent)
             if top != file.parent:
                 # the outermost package folder (below the root)
                 rel = file.parent.relative_to(top)
-                roots.add(top / rel.parts[0])
-    csrc_roots: set[Path] = set()
-    for file in reported:
+                roots.setdefault(top / rel.parts[0], root)
+    csrc_roots: dict[Path, Path] = {}
+    for file, root in reported.items():
         if file.suffix != ".py" and CPP_FOLDER in file.parts[:-1]:
             at = len(file.parts) - 1 - list(reversed(file.parts[:-1])).index(CPP_FOLDER)
-            csrc_roots.add(Path(*file.parts[:at]))
-    for root in sorted(roots | csrc_roots):
-        for file in _walk(root, exclude):
-            if file not in reported and (file.suffix == ".py" or root in csrc_roots):
-                context[file] = None
-    for file, report in [*((f, True) for f in reported), *((f, False) for f in context)]:
+            csrc_roots.setdefault(Path(*file.parts[:at]), root)
+    for folder in sorted({**roots, **csrc_roots}):
+        root = csrc_roots.get(folder) or roots[folder]
+        for file in _walk(folder, exclude):
+            if file not in reported and (file.suffix == ".py" or folder in csrc_roots):
+                context.setdefault(file, root)
+    # resolved file → (name, report, root, C++ place)
+    chosen: dict[Path, tuple[Path, bool, Path, tuple[str, str] | None]] = {}
+    for file, report, root in [
+        *((f, True, r) for f, r in reported.items()),
+        *((f, False, r) for f, r in context.items()),
+    ]:
+        place = None
+        if file.suffix != ".py":
+            if _excluded(file, cpp_exclude):
+                continue
+            place = _cpp_place(file, cpp_include)
+            if place is None:
+                continue
+        why = classify(file, root)
+        if why and not why.startswith("cannot read"):  # an unreadable file is a TVU001 later
+            found.warnings.append(f"{display_path(file, cwd)}: {why}; skipped")
+            continue
+        real = file.resolve() if not why and file.is_symlink() else file
+        seen = chosen.get(real)
+        if seen is None:
+            chosen[real] = (file, report, root, place)
+        elif file == real or (report and not seen[1]):
+            # a link and its target: check the file under its own name, once
+            chosen[real] = (file, report or seen[1], root, place)
+        elif report:
+            chosen[real] = (*seen[:1], True, *seen[2:])
+    for file, report, root, place in chosen.values():
         display = display_path(file, cwd)
-        if file.suffix == ".py":
+        if place is None:
             module, is_package = module_name(file)
-            found.python.append(SourceFile(file, display, module, is_package, report))
-            continue
-        if _excluded(file, cpp_exclude):
-            continue
-        place = _cpp_place(file, cpp_include)
-        if place is not None:
+            found.python.append(SourceFile(file, display, module, is_package, report, root=root))
+        else:
             rel, package = place
-            found.cpp.append(SourceFile(file, display, "", False, report, rel, package))
+            found.cpp.append(SourceFile(file, display, "", False, report, rel, package, root))
     return found

@@ -1,12 +1,12 @@
 """One run: discover → facts (cached) → index → policy → rules → suppressions.
 
-The engine is the only place that reads files. A crash inside one rule or
-one file is turned into a finding naming it; the other findings survive.
+Files are read only through ``reading.read_regular`` (regular files, size-capped).
+A crash inside one rule or one file is turned into a finding naming it; the other
+findings survive.
 """
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,15 +15,13 @@ from typing import TYPE_CHECKING
 from tvusage_lint.config import Settings
 from tvusage_lint.discovery import Discovery, SourceFile, discover
 from tvusage_lint.entries import Entry
-from tvusage_lint.findings import Finding
+from tvusage_lint.findings import Finding, crash_finding
 from tvusage_lint.index import Index, Module
 from tvusage_lint.python import facts as pyfacts
 from tvusage_lint.suppressions import apply as apply_suppressions
 
 if TYPE_CHECKING:
     from tvusage_lint.python.policy import EntryPoint
-
-MAX_BYTES = 20 * 1024 * 1024
 
 
 @dataclass
@@ -34,28 +32,6 @@ class Result:
     files: int = 0
     index: Index | None = None
     sources: dict[str, SourceFile] = field(default_factory=dict)  # display path → file
-
-
-def read_bytes(path: Path) -> tuple[bytes | None, str]:
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            return None, f"file too large ({size} bytes; the limit is {MAX_BYTES})"
-        return path.read_bytes(), ""
-    except OSError as exc:
-        return None, f"cannot read: {exc.strerror or exc}"
-
-
-def crash_finding(path: str, what: str, exc: BaseException) -> Finding:
-    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
-    at = f" at {Path(where.filename).name}:{where.lineno}" if where else ""
-    return Finding(
-        path=path,
-        line=1,
-        column=1,
-        code="TVU001",
-        message=f"internal error in {what}{at}: {type(exc).__name__}: {exc} (please report it)",
-    )
 
 
 class Engine:
@@ -84,13 +60,19 @@ class Engine:
             cache=self.cache,
             jobs=self.jobs,
             progress=self.progress,
+            limit=self.settings.max_file_size,
         )
 
     def cpp_facts(self, files: list[SourceFile]) -> list[object]:
         from tvusage_lint import parallel
 
         return parallel.facts_for(
-            files, "cpp", cache=self.cache, jobs=self.jobs, progress=self.progress
+            files,
+            "cpp",
+            cache=self.cache,
+            jobs=self.jobs,
+            progress=self.progress,
+            limit=self.settings.max_file_size,
         )
 
     # --- a run ------------------------------------------------------------------------------

@@ -6,8 +6,10 @@ in tests and serialised without knowing which checker made them.
 
 from __future__ import annotations
 
+import traceback
 from dataclasses import dataclass, field
 from enum import Enum
+from pathlib import Path
 
 
 class Applicability(str, Enum):
@@ -93,3 +95,16 @@ class Finding:
             if self.fix is None
             else {"title": self.fix.title, "applicability": self.fix.applicability.value},
         }
+
+
+def crash_finding(path: str, what: str, exc: BaseException) -> Finding:
+    """A crash inside ``what`` (a rule, a checker) as a TVU001 on ``path``: the run goes on."""
+    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    at = f" at {Path(where.filename).name}:{where.lineno}" if where else ""
+    return Finding(
+        path=path,
+        line=1,
+        column=1,
+        code="TVU001",
+        message=f"internal error in {what}{at}: {type(exc).__name__}: {exc} (please report it)",
+    )

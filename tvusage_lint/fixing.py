@@ -13,9 +13,11 @@ import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tvusage_lint.discovery import SourceFile, project_root
 from tvusage_lint.engine import Engine, Result
 from tvusage_lint.findings import Finding
-from tvusage_lint.fix import FixResult, wanted, write_atomic
+from tvusage_lint.fix import CHANGED, FixResult, NotWritten, digest, wanted, write_atomic
+from tvusage_lint.reading import DEFAULT_MAX_FILE_SIZE, is_inside, read_regular
 
 
 @dataclass
@@ -25,22 +27,42 @@ class Outcome:
     messages: list[str] = field(default_factory=list)
 
 
-def read_text(path: Path) -> tuple[str, str]:
+def decode(data: bytes) -> tuple[str, str]:
     """(text with its own newlines, encoding)."""
-    data = path.read_bytes()
     encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    if encoding == "utf-8-sig":
-        encoding = "utf-8-sig"
     return data.decode(encoding), encoding
 
 
+def root_of(source: SourceFile) -> Path:
+    return source.root or project_root(source.path)
+
+
+def read_for_fix(source: SourceFile, limit: int) -> tuple[str, str, str]:
+    """(text, encoding, digest of the bytes) of a file about to be fixed, read as the
+    analysis read it (a regular file, inside the project, under the size cap)."""
+    target = source.path.resolve(strict=True)
+    if not is_inside(target, root_of(source)):
+        raise NotWritten(
+            "symlink to outside the project" if source.path.is_symlink() else "outside the project"
+        )
+    data, error = read_regular(target, limit)
+    if data is None:
+        raise NotWritten(error)
+    text, encoding = decode(data)
+    return text, encoding, digest(data)
+
+
 def fix_file(
-    result: Result, display: str, findings: list[Finding], unsafe: bool
-) -> tuple[str, str, FixResult] | None:
+    result: Result,
+    display: str,
+    findings: list[Finding],
+    unsafe: bool,
+    limit: int = DEFAULT_MAX_FILE_SIZE,
+) -> tuple[str, str, str, FixResult] | None:
     source = result.sources.get(display)
     if source is None:
         return None
-    text, encoding = read_text(source.path)
+    text, encoding, seen = read_for_fix(source, limit)
     if source.path.suffix == ".py":
         from tvusage_lint.fix.python import fix_text
 
@@ -49,10 +71,12 @@ def fix_file(
         from tvusage_lint.cpp.fix import fix_text as cpp_fix_text
 
         fixed = cpp_fix_text(text, findings, unsafe=unsafe)
-    return text, encoding, fixed
+    return text, encoding, seen, fixed
 
 
-def apply_fixes(result: Result, *, unsafe: bool, write: bool) -> Outcome:
+def apply_fixes(
+    result: Result, *, unsafe: bool, write: bool, limit: int = DEFAULT_MAX_FILE_SIZE
+) -> Outcome:
     outcome = Outcome()
     by_file: dict[str, list[Finding]] = {}
     broken: set[str] = set()
@@ -70,13 +94,16 @@ def apply_fixes(result: Result, *, unsafe: bool, write: bool) -> Outcome:
             )
             continue
         try:
-            done = fix_file(result, display, findings, unsafe)
+            done = fix_file(result, display, findings, unsafe, limit)
+        except NotWritten as exc:
+            outcome.messages.append(f"{display}: not fixed: {exc}")
+            continue
         except (OSError, UnicodeDecodeError, SyntaxError) as exc:
             outcome.messages.append(f"{display}: not fixed: {exc}")
             continue
         if done is None:
             continue
-        old, encoding, fixed = done
+        old, encoding, seen, fixed = done
         for finding, reason in fixed.skipped:
             outcome.messages.append(
                 f"{display}:{finding.line}:{finding.column}: {finding.code} not fixed: {reason}"
@@ -87,7 +114,18 @@ def apply_fixes(result: Result, *, unsafe: bool, write: bool) -> Outcome:
         if write:
             source = result.sources[display]
             try:
-                write_atomic(source.path, fixed.text, newline="\n", encoding=encoding)
+                write_atomic(
+                    source.path,
+                    fixed.text,
+                    newline="\n",
+                    encoding=encoding,
+                    root=root_of(source),
+                    expected=seen,
+                    limit=limit,
+                )
+            except NotWritten as exc:
+                outcome.messages.append(f"{display}: not fixed: {exc}")
+                outcome.changed.remove(display)
             except OSError as exc:
                 outcome.messages.append(f"{display}: cannot write the fix: {exc.strerror or exc}")
                 outcome.changed.remove(display)
@@ -111,7 +149,12 @@ def fix_until_stable(engine: Engine, paths: list[str], *, unsafe: bool) -> tuple
     total = Outcome()
     result = engine.run(paths)
     for _ in range(ROUNDS):
-        outcome = apply_fixes(result, unsafe=unsafe, write=True)
+        outcome = apply_fixes(
+            result, unsafe=unsafe, write=True, limit=engine.settings.max_file_size
+        )
+        # a file that changed under a round and was fixed by a later one needs no word
+        stale = {f"{path}: not fixed: {CHANGED}" for path in outcome.changed}
+        total.messages = [m for m in total.messages if m not in stale]
         total.messages.extend(outcome.messages)
         for path in outcome.changed:
             if path not in total.changed:

@@ -10,6 +10,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from tvusage_lint.cache import Cache, content_key
 from tvusage_lint.discovery import SourceFile
+from tvusage_lint.reading import DEFAULT_MAX_FILE_SIZE, read_regular
 
 _MIN_PER_JOB = 24  # below this, starting workers costs more than it saves
 _CHUNKS_PER_JOB = 8  # with a progress bar: smaller chunks, so it moves while workers run
@@ -79,13 +80,12 @@ def facts_for(
     cache: Cache | None,
     jobs: int,
     progress: Progress | None = None,
+    limit: int = DEFAULT_MAX_FILE_SIZE,
 ) -> list[object]:
-    from tvusage_lint.engine import read_bytes
-
     out: list[object] = [None] * len(files)
     todo: list[tuple[int, str, bytes | None, str]] = []
     for i, source in enumerate(files):
-        data, error = read_bytes(source.path)
+        data, error = read_regular(source.path, limit)
         key = content_key(kind, data) if data is not None else ""
         hit = cache.get(key) if cache is not None and key else None
         if hit is not None:

@@ -7,12 +7,15 @@ action a Python rule can emit is listed in ``ACTIONS``.
 
 from __future__ import annotations
 
+import hashlib
 import os
-import tempfile
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tvusage_lint.atomic import replace_file
 from tvusage_lint.findings import Applicability, Finding
+from tvusage_lint.reading import DEFAULT_MAX_FILE_SIZE, is_inside, read_regular
 
 # Python fix actions (Fix.action) and the params each reads (Fix.params):
 ACTIONS = {
@@ -55,22 +58,59 @@ def wanted(finding: Finding, unsafe: bool) -> bool:
     return unsafe or fix.applicability is Applicability.SAFE
 
 
-def write_atomic(path: Path, text: str, *, newline: str, encoding: str = "utf-8") -> None:
-    """Write ``text`` next to ``path`` and rename it over; keep the file's mode."""
-    data = text.replace("\n", newline) if newline != "\n" else text
-    folder = path.parent
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tvusage-tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as handle:
-            handle.write(data)
-        try:
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        except OSError:
-            pass
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+class NotWritten(Exception):
+    """A fix that must not be written; the message says why, in a few words."""
+
+
+CHANGED = "the file changed on disk since it was read"
+
+
+def write_atomic(
+    path: Path,
+    text: str,
+    *,
+    newline: str,
+    encoding: str = "utf-8",
+    root: Path | None = None,
+    expected: str | None = None,
+    limit: int = DEFAULT_MAX_FILE_SIZE,
+) -> Path:
+    """Replace ``path`` by ``text`` (temp file + rename) and return the file written.
+
+    A symlink is never replaced: its target is written, and only when it resolves
+    inside ``root``. A read-only file is left alone. ``expected`` (``digest`` of
+    the bytes the fix was computed from) is compared with the file on disk right
+    before the rename: a file changed meanwhile is not overwritten. The file keeps
+    its permission bits (and owner, where allowed). Raises ``NotWritten`` or ``OSError``.
+    """
+    target = path.resolve(strict=True)
+    if root is not None and not is_inside(target, root.resolve()):
+        raise NotWritten(
+            "symlink to outside the project" if path.is_symlink() else "outside the project"
+        )
+    info = os.stat(target)
+    if not stat.S_ISREG(info.st_mode):
+        raise NotWritten("not a regular file")
+    if not info.st_mode & 0o222 or not os.access(target, os.W_OK):
+        raise NotWritten("the file is read-only")
+    data = (text.replace("\n", newline) if newline != "\n" else text).encode(encoding)
+
+    def unchanged() -> None:
+        if expected is None:
+            return
+        now, error = read_regular(target, limit)
+        if now is None or digest(now) != expected:
+            raise NotWritten(CHANGED)
+
+    replace_file(
+        target,
+        data,
+        mode=stat.S_IMODE(info.st_mode),
+        owner=(info.st_uid, info.st_gid),
+        verify=unchanged,
+    )
+    return target
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 
 from tvusage_lint.config import Settings
 from tvusage_lint.entries import MISSING
-from tvusage_lint.findings import Applicability, Finding, Fix
+from tvusage_lint.findings import Applicability, Finding, Fix, crash_finding
 from tvusage_lint.index import Index, Module
 from tvusage_lint.python import facts as F
 from tvusage_lint.python import layer_rules
@@ -649,8 +649,6 @@ def _guarded(
     try:
         bucket.extend(rule())
     except Exception as exc:  # noqa: BLE001 - report the crash, keep the other findings
-        from tvusage_lint.engine import crash_finding
-
         bucket.append(crash_finding(path, what, exc))
 
 
