@@ -7,7 +7,7 @@ one file is turned into a finding naming it; the other findings survive.
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,11 +62,13 @@ class Engine:
         cache: object | None = None,
         jobs: int = 1,
         progress: Callable[[str, int, int], None] | None = None,
+        overlay: Mapping[Path, bytes] | None = None,
     ) -> None:
         self.settings = settings
         self.cache = cache  # a tvusage_lint.cache.Cache, or None
         self.jobs = jobs
         self.progress = progress  # (kind, done, total) while parsing; see tvusage_lint.progress
+        self.overlay = overlay  # absolute path → bytes read instead of the file (editor buffers)
 
     # --- facts ----------------------------------------------------------------------------
 
@@ -80,13 +82,19 @@ class Engine:
             cache=self.cache,
             jobs=self.jobs,
             progress=self.progress,
+            overlay=self.overlay,
         )
 
     def cpp_facts(self, files: list[SourceFile]) -> list[object]:
         from tvusage_lint import parallel
 
         return parallel.facts_for(
-            files, "cpp", cache=self.cache, jobs=self.jobs, progress=self.progress
+            files,
+            "cpp",
+            cache=self.cache,
+            jobs=self.jobs,
+            progress=self.progress,
+            overlay=self.overlay,
         )
 
     # --- a run ------------------------------------------------------------------------------

@@ -5,8 +5,9 @@ in worker processes when ``--jobs`` asks for more than one and enough files are 
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 from tvusage_lint.cache import Cache, content_key
 from tvusage_lint.discovery import SourceFile
@@ -79,13 +80,19 @@ def facts_for(
     cache: Cache | None,
     jobs: int,
     progress: Progress | None = None,
+    overlay: Mapping[Path, bytes] | None = None,
 ) -> list[object]:
+    """``overlay``: absolute path → bytes to use instead of the file on disk (an editor's
+    unsaved buffers, for the language server)."""
     from tvusage_lint.engine import read_bytes
 
     out: list[object] = [None] * len(files)
     todo: list[tuple[int, str, bytes | None, str]] = []
     for i, source in enumerate(files):
-        data, error = read_bytes(source.path)
+        if overlay is not None and source.path in overlay:
+            data, error = overlay[source.path], ""
+        else:
+            data, error = read_bytes(source.path)
         key = content_key(kind, data) if data is not None else ""
         hit = cache.get(key) if cache is not None and key else None
         if hit is not None:
