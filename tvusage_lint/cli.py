@@ -397,3 +397,12 @@ def explain(code: str) -> None:
         click.echo(pages.read(code.upper()).rstrip() + "\n", nl=False)
     except KeyError:
         raise Failure(f"unknown rule code {code!r} (see `tvusage-lint rules`)") from None
+
+
+@main.command()
+@click.option("--no-cache", is_flag=True, help="Do not read or write the facts cache.")
+def server(no_cache: bool) -> None:
+    """Run the Language Server on stdin/stdout (diagnostics, quick fixes, fix all)."""
+    from tvusage_lint.server.app import serve
+
+    serve(use_disk_cache=not no_cache)

@@ -1,0 +1,440 @@
+"""The language server: LSP over stdio on pygls.
+
+Edits are coalesced per project: a change schedules one check after a short pause;
+changes that arrive while a check runs (in a worker thread, so the server keeps
+reading messages) schedule the next one, and the results of a document that has
+moved on meanwhile are dropped. Diagnostics are pushed, or pulled when the client
+supports ``textDocument/diagnostic`` (then a ``workspace/diagnostic/refresh`` tells
+it that other open documents changed status).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import tokenize
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import from_fs_path, to_fs_path
+
+from tvusage_lint import __version__
+from tvusage_lint.config import ConfigError
+from tvusage_lint.discovery import SourceFile
+from tvusage_lint.findings import Finding
+from tvusage_lint.fix import wanted
+from tvusage_lint.fixing import ROUNDS, read_text
+from tvusage_lint.server import actions, convert
+from tvusage_lint.server.projects import Project, Projects, findings_by_path
+
+log = logging.getLogger(__name__)
+
+DEBOUNCE = 0.005  # seconds: lets a burst of keystrokes already sent arrive before a check
+FIX_ALL = "source.fixAll.tvusage"
+_SUFFIXES = (".py", ".pyi", ".cpp", ".cu", ".mm", ".h", ".cc", ".cuh", ".hpp")
+
+
+@dataclass
+class Checked:
+    """The last check of one open document."""
+
+    version: int | None
+    findings: list[Finding]
+    sources: dict[str, SourceFile]
+    diagnostics: list[types.Diagnostic]
+
+
+@dataclass
+class Pending:
+    """The scheduled or running check of one project."""
+
+    task: asyncio.Task[None] | None = None
+    dirty: bool = False
+    edited: set[str] = field(default_factory=set)  # uris changed since the last check
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class Server(LanguageServer):
+    def __init__(self, *, use_disk_cache: bool = True, debounce: float = DEBOUNCE) -> None:
+        super().__init__("tvusage-lint", __version__)
+        self.projects = Projects(use_disk_cache=use_disk_cache)
+        self.debounce = debounce
+        self.checked: dict[str, Checked] = {}  # uri → last check
+        self.project_of: dict[str, Project | None] = {}  # open uri → its project
+        self.pending: dict[int, Pending] = {}  # id(project) → its next check
+        self.pull = False
+        self.refresh = False
+        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tvusage-check")
+        self.config_errors: set[str] = set()
+
+    # --- documents ---------------------------------------------------------------------
+
+    def open_documents(self, project: Project) -> dict[str, tuple[Path, int | None, str]]:
+        """uri → (path, version, text) of the open documents of ``project`` on disk."""
+        out: dict[str, tuple[Path, int | None, str]] = {}
+        for uri, owner in self.project_of.items():
+            if owner is not project:
+                continue
+            doc = self.workspace.get_text_document(uri)
+            path = Path(doc.path)
+            if path.is_file():
+                out[uri] = (path, doc.version, doc.source)
+        return out
+
+    def overlay(self) -> dict[Path, bytes]:
+        """Every open buffer, in the bytes the file would have on disk."""
+        out: dict[Path, bytes] = {}
+        for uri in self.project_of:
+            doc = self.workspace.get_text_document(uri)
+            out[Path(doc.path)] = _encode(doc.source)
+        return out
+
+    def text_of(self, path: Path) -> str:
+        """A buffer's text when the file is open, else the file's."""
+        uri = from_fs_path(str(path))
+        if uri is not None and uri in self.project_of:
+            return self.workspace.get_text_document(uri).source
+        return read_text(path)[0]
+
+    def opened(self, uri: str) -> None:
+        path = to_fs_path(uri)
+        if path is None or not path.endswith(_SUFFIXES):
+            return
+        try:
+            project = self.projects.for_file(Path(path))
+        except ConfigError as exc:
+            self.project_of[uri] = None
+            if str(exc) not in self.config_errors:
+                self.config_errors.add(str(exc))
+                self.window_show_message(
+                    types.ShowMessageParams(
+                        type=types.MessageType.Error, message=f"tvusage-lint: {exc}"
+                    )
+                )
+            return
+        self.project_of[uri] = project
+        self.schedule(project, uri)
+
+    def closed(self, uri: str) -> None:
+        project = self.project_of.pop(uri, None)
+        self.checked.pop(uri, None)
+        if not self.pull:
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
+            )
+        if project is not None and any(p is project for p in self.project_of.values()):
+            self.schedule(project)  # the file on disk replaces the buffer for the others
+
+    # --- checking --------------------------------------------------------------------
+
+    def schedule(self, project: Project, uri: str | None = None) -> Pending:
+        pending = self.pending.setdefault(id(project), Pending())
+        pending.dirty = True
+        if uri is not None:
+            pending.edited.add(uri)
+        if pending.task is None:
+            pending.done.clear()
+            pending.task = asyncio.get_running_loop().create_task(self._checks(project, pending))
+        return pending
+
+    async def _checks(self, project: Project, pending: Pending) -> None:
+        try:
+            while pending.dirty:
+                await asyncio.sleep(self.debounce)
+                pending.dirty = False
+                edited, pending.edited = pending.edited, set()
+                docs = self.open_documents(project)
+                if not docs:
+                    break
+                overlay = self.overlay()
+                paths = [path for path, _, _ in docs.values()]
+                loop = asyncio.get_running_loop()
+                try:
+                    result = await loop.run_in_executor(self.worker, project.check, paths, overlay)
+                except Exception:  # noqa: BLE001 - the server outlives a bad run
+                    log.exception("check failed")
+                    continue
+                self._publish(project, docs, result, edited)
+                for warning in project.warnings:
+                    log.warning("%s", warning)
+                project.warnings.clear()
+        finally:
+            pending.task = None
+            pending.done.set()
+
+    def _publish(self, project: Project, docs, result, edited: set[str]) -> None:
+        per_path = findings_by_path(result, project.root)
+        encoding = str(self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
+        others_changed = False
+        for uri, (path, version, text) in docs.items():
+            doc = self.workspace.get_text_document(uri)
+            if uri not in self.project_of or doc.version != version:
+                continue  # closed or edited since: the next check has it
+            findings = per_path.get(path, [])
+            lines = convert.split_lines(text)
+            diagnostics = [convert.diagnostic(f, lines, encoding) for f in findings]
+            before = self.checked.get(uri)
+            self.checked[uri] = Checked(version, findings, result.sources, diagnostics)
+            if uri not in edited and before is not None and before.diagnostics == diagnostics:
+                continue  # an open document whose status did not change
+            if self.pull:
+                others_changed = others_changed or uri not in edited
+            else:
+                self.text_document_publish_diagnostics(
+                    types.PublishDiagnosticsParams(
+                        uri=uri, diagnostics=diagnostics, version=version
+                    )
+                )
+        if others_changed and self.refresh:
+            self.workspace_diagnostic_refresh(None)
+
+    async def fresh(self, uri: str) -> Checked | None:
+        """The check of ``uri``'s current text (waiting for it if one is due)."""
+        project = self.project_of.get(uri)
+        if project is None or not Path(self.workspace.get_text_document(uri).path).is_file():
+            return None
+        for _ in range(8):
+            doc = self.workspace.get_text_document(uri)
+            checked = self.checked.get(uri)
+            if checked is not None and checked.version == doc.version:
+                return checked
+            pending = self.pending.get(id(project))
+            if pending is None or pending.task is None:
+                pending = self.schedule(project)
+            await pending.done.wait()
+        return self.checked.get(uri)
+
+    # --- code actions ------------------------------------------------------------------
+
+    def workspace_edit(self, changes: list[actions.FileChange]) -> types.WorkspaceEdit:
+        encoding = str(self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
+        caps = self.client_capabilities.workspace
+        versioned = bool(
+            caps and caps.workspace_edit and caps.workspace_edit.document_changes is True
+        )
+        edits: dict[str, list[types.TextEdit]] = {}
+        doc_changes: list[types.TextDocumentEdit] = []
+        for change in changes:
+            uri = from_fs_path(str(change.path)) or change.path.as_uri()
+            text_edits = convert.text_edits(change.old, change.new, encoding)
+            edits[uri] = text_edits
+            version = (
+                self.workspace.get_text_document(uri).version if uri in self.project_of else None
+            )
+            doc_changes.append(
+                types.TextDocumentEdit(
+                    text_document=types.OptionalVersionedTextDocumentIdentifier(
+                        uri=uri, version=version
+                    ),
+                    edits=list(text_edits),
+                )
+            )
+        if versioned:
+            return types.WorkspaceEdit(document_changes=doc_changes)
+        return types.WorkspaceEdit(changes=edits)
+
+    def code_actions(
+        self, uri: str, checked: Checked, params: types.CodeActionParams
+    ) -> list[types.CodeAction]:
+        only = params.context.only
+        want_quick = _kind_wanted(types.CodeActionKind.QuickFix.value, only)
+        # fixing the whole file runs the checker again: only when asked for by kind (on
+        # save) or by hand, not for every light bulb
+        want_all = (
+            params.context.trigger_kind == types.CodeActionTriggerKind.Invoked
+            if only is None
+            else _kind_wanted(FIX_ALL, only)
+        )
+        path = Path(self.workspace.get_text_document(uri).path)
+        text = self.workspace.get_text_document(uri).source
+        out: list[types.CodeAction] = []
+        if want_quick:
+            for diagnostic, finding in self._selected(checked, params):
+                if finding.fix is not None:
+                    change = actions.quick_fix(finding, checked.sources, self.text_of)
+                    if change is not None:
+                        out.append(
+                            types.CodeAction(
+                                title=actions.quick_fix_title(finding),
+                                kind=types.CodeActionKind.QuickFix,
+                                diagnostics=[diagnostic],
+                                is_preferred=finding.fix.applicability.value == "safe",
+                                edit=self.workspace_edit([change]),
+                            )
+                        )
+                change = actions.suppress(finding, path, text)
+                if change is not None:
+                    out.append(
+                        types.CodeAction(
+                            title=actions.suppress_title(finding),
+                            kind=types.CodeActionKind.QuickFix,
+                            diagnostics=[diagnostic],
+                            edit=self.workspace_edit([change]),
+                        )
+                    )
+        if want_all and any(wanted(f, unsafe=False) for f in checked.findings):
+            changes = self.fix_all(uri)
+            if changes:
+                out.append(
+                    types.CodeAction(
+                        title="Fix all safe tvusage-lint findings",
+                        kind=FIX_ALL,
+                        edit=self.workspace_edit(changes),
+                    )
+                )
+        return out
+
+    def _selected(
+        self, checked: Checked, params: types.CodeActionParams
+    ) -> list[tuple[types.Diagnostic, Finding]]:
+        """The findings the client asks about: by the diagnostics it sends back, else
+        every finding whose range touches the requested range."""
+        by_key = {
+            tuple(convert.finding_key(f)): (d, f)
+            for d, f in zip(checked.diagnostics, checked.findings)
+        }
+        out: list[tuple[types.Diagnostic, Finding]] = []
+        for diagnostic in params.context.diagnostics:
+            data = diagnostic.data if isinstance(diagnostic.data, dict) else None
+            key = tuple(data.get("key", ())) if data else ()
+            if key in by_key:
+                out.append(by_key[key])
+        if out or params.context.diagnostics:
+            return out
+        wanted = params.range
+        for d, f in zip(checked.diagnostics, checked.findings):
+            if not (_before(d.range.end, wanted.start) or _before(wanted.end, d.range.start)):
+                out.append((d, f))
+        return out
+
+    def fix_all(self, uri: str) -> list[actions.FileChange]:
+        """``check --fix FILE`` on the buffers: safe fixes, rounds until nothing changes."""
+        project = self.project_of.get(uri)
+        if project is None:
+            return []
+        path = Path(self.workspace.get_text_document(uri).path)
+        texts: dict[Path, str] = {}
+        originals: dict[Path, str] = {}
+        for _ in range(ROUNDS):
+            overlay = self.overlay()
+            overlay.update({p: _encode(t) for p, t in texts.items()})
+            result = project.check([path], overlay)
+            findings = findings_by_path(result, project.root).get(path, [])
+
+            def text_of(p: Path) -> str:
+                if p not in originals:
+                    originals[p] = self.text_of(p)
+                return originals[p]
+
+            if not actions.fix_round(findings, result.sources, texts, text_of):
+                break
+        return [
+            actions.FileChange(p, originals[p], new)
+            for p, new in sorted(texts.items())
+            if new != originals[p]
+        ]
+
+
+def _kind_wanted(kind: str, only: list[str] | None) -> bool:
+    """LSP's rule: a kind is wanted when ``only`` names it or a prefix of it."""
+    if only is None:
+        return True
+    return any(kind == str(o) or kind.startswith(f"{o}.") for o in only)
+
+
+def _before(a: types.Position, b: types.Position) -> bool:
+    return (a.line, a.character) < (b.line, b.character)
+
+
+def _encode(text: str) -> bytes:
+    """A buffer in its file's encoding (a ``# coding:`` line may name one)."""
+    data = text.encode("utf-8")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        if encoding not in ("utf-8", "utf-8-sig"):
+            return text.encode(encoding)
+    except (SyntaxError, LookupError, UnicodeEncodeError):
+        pass
+    return data
+
+
+def make_server(*, use_disk_cache: bool = True, debounce: float = DEBOUNCE) -> Server:
+    server = Server(use_disk_cache=use_disk_cache, debounce=debounce)
+
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: Server, params: types.InitializeParams) -> None:
+        text = params.capabilities.text_document
+        if text is not None and text.diagnostic is not None:
+            ls.pull = True
+            ls.feature(
+                types.TEXT_DOCUMENT_DIAGNOSTIC,
+                types.DiagnosticOptions(
+                    identifier="tvusage-lint",
+                    inter_file_dependencies=True,
+                    workspace_diagnostics=False,
+                ),
+            )(pull_diagnostics)
+        workspace = params.capabilities.workspace
+        ls.refresh = bool(
+            workspace and workspace.diagnostics and workspace.diagnostics.refresh_support
+        )
+
+    async def pull_diagnostics(
+        ls: Server, params: types.DocumentDiagnosticParams
+    ) -> types.RelatedFullDocumentDiagnosticReport:
+        checked = await ls.fresh(params.text_document.uri)
+        return types.RelatedFullDocumentDiagnosticReport(
+            items=checked.diagnostics if checked is not None else []
+        )
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: Server, params: types.DidOpenTextDocumentParams) -> None:
+        ls.opened(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: Server, params: types.DidChangeTextDocumentParams) -> None:
+        project = ls.project_of.get(params.text_document.uri)
+        if project is not None:
+            ls.schedule(project, params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: Server, params: types.DidSaveTextDocumentParams) -> None:
+        project = ls.project_of.get(params.text_document.uri)
+        if project is not None:
+            ls.schedule(project)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: Server, params: types.DidCloseTextDocumentParams) -> None:
+        ls.closed(params.text_document.uri)
+
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(
+            code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL],
+            resolve_provider=False,
+        ),
+    )
+    async def code_action(
+        ls: Server, params: types.CodeActionParams
+    ) -> list[types.CodeAction] | None:
+        uri = params.text_document.uri
+        checked = await ls.fresh(uri)
+        if checked is None:
+            return None
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(ls.worker, ls.code_actions, uri, checked, params)
+
+    @server.feature(types.SHUTDOWN)
+    def shutdown(ls: Server, params: None) -> None:
+        ls.worker.shutdown(wait=False, cancel_futures=True)
+
+    return server
+
+
+def serve(*, use_disk_cache: bool = True) -> None:
+    """Run the server on stdin/stdout until the client exits it."""
+    make_server(use_disk_cache=use_disk_cache).start_io()
