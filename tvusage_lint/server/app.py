@@ -70,6 +70,7 @@ class Server(LanguageServer):
         self.refresh = False
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tvusage-check")
         self.config_errors: set[str] = set()
+        self.stopping = False
 
     # --- documents ---------------------------------------------------------------------
 
@@ -143,7 +144,7 @@ class Server(LanguageServer):
 
     async def _checks(self, project: Project, pending: Pending) -> None:
         try:
-            while pending.dirty:
+            while pending.dirty and not self.stopping:
                 await asyncio.sleep(self.debounce)
                 pending.dirty = False
                 edited, pending.edited = pending.edited, set()
@@ -198,14 +199,17 @@ class Server(LanguageServer):
         if project is None or not Path(self.workspace.get_text_document(uri).path).is_file():
             return None
         for _ in range(8):
-            doc = self.workspace.get_text_document(uri)
-            checked = self.checked.get(uri)
-            if checked is not None and checked.version == doc.version:
-                return checked
             pending = self.pending.get(id(project))
-            if pending is None or pending.task is None:
-                pending = self.schedule(project)
-            await pending.done.wait()
+            if pending is not None and pending.task is not None:
+                await pending.done.wait()  # a check is due: its result is the fresh one
+                continue
+            checked = self.checked.get(uri)
+            if (
+                checked is not None
+                and checked.version == self.workspace.get_text_document(uri).version
+            ):
+                return checked
+            self.schedule(project, uri)
         return self.checked.get(uri)
 
     # --- code actions ------------------------------------------------------------------
@@ -430,6 +434,7 @@ def make_server(*, use_disk_cache: bool = True, debounce: float = DEBOUNCE) -> S
 
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: Server, params: None) -> None:
+        ls.stopping = True
         ls.worker.shutdown(wait=False, cancel_futures=True)
 
     return server
