@@ -15,7 +15,8 @@ folder with a bare ``pyproject.toml`` (the project root), as ``bench.py`` does. 
   so every one changes the findings.
 
 Prints median, p95 and max of the edits against the targets (median ≤ 50 ms, p95 ≤ 100 ms,
-cold open ≤ 1 s).
+cold open ≤ 1 s), and, as a figure less sensitive to other load on a shared machine, the
+server's CPU time per edit (user + system, from /proc) and the load average.
 """
 
 from __future__ import annotations
@@ -108,6 +109,15 @@ class Client:
             self.proc.kill()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tree", required=True, type=Path, help="a torchvision package folder")
@@ -148,6 +158,8 @@ def main() -> int:
         added = text[:at] + "pass" + text[end:]  # the call taken out: a finding appears
         times: list[float] = []
         counts: set[int] = set()
+        cpu_before = cpu_seconds(client.proc.pid)
+        load_before = os.getloadavg()[0]
         for version in range(2, args.edits + 2):
             body = added if version % 2 == 0 else text
             time.sleep(args.pause)
@@ -162,6 +174,8 @@ def main() -> int:
             got = client.diagnostics(uri, version)
             times.append(time.perf_counter() - sent)
             counts.add(len(got["diagnostics"]))
+        cpu = (cpu_seconds(client.proc.pid) - cpu_before) / len(times)
+        load_after = os.getloadavg()[0]
         client.close()
 
     times.sort()
@@ -174,6 +188,8 @@ def main() -> int:
         f"edit → diagnostics over {len(times)} edits: median {median * 1000:.1f} ms "
         f"(target ≤ 50), p95 {p95 * 1000:.1f} ms (target ≤ 100), max {times[-1] * 1000:.1f} ms"
     )
+    print(f"server CPU time per edit: {cpu * 1000:.1f} ms")
+    print(f"load average (1 min) before/after the edits: {load_before:.2f} / {load_after:.2f}")
     print(f"findings per version: {sorted(counts)}")
     ok = median <= 0.05 and p95 <= 0.1 and cold <= 1.0 and len(counts) == 2
     return 0 if ok else 1
