@@ -376,3 +376,24 @@ async def test_suppress_action_silences_the_finding(tmp_path: Path) -> None:
         assert text.splitlines()[12] == "def box_area(boxes):  # tvusage: ignore[TVU102]"
         change(client, uri, 2, text)
         await until(lambda: brief(client, uri), [])
+
+
+async def test_a_broken_configuration_is_one_message_until_it_is_fixed(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"torchvision/ops/boxes.py": BOXES})
+    config = tmp_path / "pyproject.toml"
+    config.write_text("[tool.tvusage-lint]\nselcet = ['TVU1']\n", encoding="utf-8")
+    boxes = tmp_path / "torchvision/ops/boxes.py"
+    async with server(tmp_path) as client:
+        uri = open_file(client, boxes)
+        await until(lambda: len(client.messages), 1)
+        (message,) = client.messages
+        assert message.type == types.MessageType.Error
+        assert "\n" not in message.message
+        assert message.message.startswith("tvusage-lint: ")
+        assert "unknown key `selcet`" in message.message
+        assert uri not in client.diagnostics
+        config.write_text("[tool.tvusage-lint]\nselect = ['TVU1']\n", encoding="utf-8")
+        client.text_document_did_save(
+            types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri))
+        )
+        await until(lambda: brief(client, uri), [("TVU102", 13, 1)])

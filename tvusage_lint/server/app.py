@@ -48,6 +48,18 @@ class Checked:
     diagnostics: list[types.Diagnostic]
 
 
+@dataclass(frozen=True)
+class Buffer:
+    """An open document as the editor last sent it."""
+
+    uri: str
+    version: int | None
+    text: str
+
+
+Buffers = dict[Path, Buffer]  # taken on the event loop; worker threads read only these
+
+
 @dataclass
 class Pending:
     """The scheduled or running check of one project."""
@@ -74,32 +86,21 @@ class Server(LanguageServer):
 
     # --- documents ---------------------------------------------------------------------
 
-    def open_documents(self, project: Project) -> dict[str, tuple[Path, int | None, str]]:
-        """uri → (path, version, text) of the open documents of ``project`` on disk."""
-        out: dict[str, tuple[Path, int | None, str]] = {}
-        for uri, owner in self.project_of.items():
-            if owner is not project:
-                continue
-            doc = self.workspace.get_text_document(uri)
-            path = Path(doc.path)
-            if path.is_file():
-                out[uri] = (path, doc.version, doc.source)
-        return out
-
-    def overlay(self) -> dict[Path, bytes]:
-        """Every open buffer, in the bytes the file would have on disk."""
-        out: dict[Path, bytes] = {}
+    def buffers(self) -> Buffers:
+        """Every open document, now (call on the event loop: it applies the edits)."""
+        out: Buffers = {}
         for uri in self.project_of:
             doc = self.workspace.get_text_document(uri)
-            out[Path(doc.path)] = _encode(doc.source)
+            out[Path(doc.path)] = Buffer(uri, doc.version, doc.source)
         return out
 
-    def text_of(self, path: Path) -> str:
-        """A buffer's text when the file is open, else the file's."""
-        uri = from_fs_path(str(path))
-        if uri is not None and uri in self.project_of:
-            return self.workspace.get_text_document(uri).source
-        return read_text(path)[0]
+    def documents_of(self, project: Project, buffers: Buffers) -> Buffers:
+        """The open documents of ``project`` that exist on disk (the engine needs a file)."""
+        return {
+            path: buffer
+            for path, buffer in buffers.items()
+            if self.project_of.get(buffer.uri) is project and path.is_file()
+        }
 
     def opened(self, uri: str) -> None:
         path = to_fs_path(uri)
@@ -108,17 +109,21 @@ class Server(LanguageServer):
         try:
             project = self.projects.for_file(Path(path))
         except ConfigError as exc:
-            self.project_of[uri] = None
-            if str(exc) not in self.config_errors:
-                self.config_errors.add(str(exc))
-                self.window_show_message(
-                    types.ShowMessageParams(
-                        type=types.MessageType.Error, message=f"tvusage-lint: {exc}"
-                    )
-                )
+            self.project_of[uri] = None  # tried again when the document is saved
+            self.config_error(exc)
             return
         self.project_of[uri] = project
         self.schedule(project, uri)
+
+    def config_error(self, exc: ConfigError) -> None:
+        """One line, once per message: the editor shows it; no diagnostics until fixed."""
+        if str(exc) not in self.config_errors:
+            self.config_errors.add(str(exc))
+            self.window_show_message(
+                types.ShowMessageParams(
+                    type=types.MessageType.Error, message=f"tvusage-lint: {exc}"
+                )
+            )
 
     def closed(self, uri: str) -> None:
         project = self.project_of.pop(uri, None)
@@ -148,14 +153,18 @@ class Server(LanguageServer):
                 await asyncio.sleep(self.debounce)
                 pending.dirty = False
                 edited, pending.edited = pending.edited, set()
-                docs = self.open_documents(project)
+                buffers = self.buffers()
+                docs = self.documents_of(project, buffers)
                 if not docs:
                     break
-                overlay = self.overlay()
-                paths = [path for path, _, _ in docs.values()]
                 loop = asyncio.get_running_loop()
                 try:
-                    result = await loop.run_in_executor(self.worker, project.check, paths, overlay)
+                    result = await loop.run_in_executor(
+                        self.worker, project.check, list(docs), _overlay(buffers)
+                    )
+                except ConfigError as exc:  # the configuration was saved broken
+                    self.config_error(exc)
+                    continue
                 except Exception:  # noqa: BLE001 - the server outlives a bad run
                     log.exception("check failed")
                     continue
@@ -167,13 +176,16 @@ class Server(LanguageServer):
             pending.task = None
             pending.done.set()
 
-    def _publish(self, project: Project, docs, result, edited: set[str]) -> None:
+    def _publish(self, project: Project, docs: Buffers, result, edited: set[str]) -> None:
         per_path = findings_by_path(result, project.root)
         encoding = str(self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
         others_changed = False
-        for uri, (path, version, text) in docs.items():
-            doc = self.workspace.get_text_document(uri)
-            if uri not in self.project_of or doc.version != version:
+        for path, buffer in docs.items():
+            uri, version, text = buffer.uri, buffer.version, buffer.text
+            if (
+                uri not in self.project_of
+                or self.workspace.get_text_document(uri).version != version
+            ):
                 continue  # closed or edited since: the next check has it
             findings = per_path.get(path, [])
             lines = convert.split_lines(text)
@@ -214,7 +226,9 @@ class Server(LanguageServer):
 
     # --- code actions ------------------------------------------------------------------
 
-    def workspace_edit(self, changes: list[actions.FileChange]) -> types.WorkspaceEdit:
+    def workspace_edit(
+        self, changes: list[actions.FileChange], buffers: Buffers
+    ) -> types.WorkspaceEdit:
         encoding = str(self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
         caps = self.client_capabilities.workspace
         versioned = bool(
@@ -223,12 +237,11 @@ class Server(LanguageServer):
         edits: dict[str, list[types.TextEdit]] = {}
         doc_changes: list[types.TextDocumentEdit] = []
         for change in changes:
-            uri = from_fs_path(str(change.path)) or change.path.as_uri()
+            buffer = buffers.get(change.path)
+            uri = buffer.uri if buffer else from_fs_path(str(change.path)) or change.path.as_uri()
             text_edits = convert.text_edits(change.old, change.new, encoding)
             edits[uri] = text_edits
-            version = (
-                self.workspace.get_text_document(uri).version if uri in self.project_of else None
-            )
+            version = buffer.version if buffer else None
             doc_changes.append(
                 types.TextDocumentEdit(
                     text_document=types.OptionalVersionedTextDocumentIdentifier(
@@ -242,8 +255,9 @@ class Server(LanguageServer):
         return types.WorkspaceEdit(changes=edits)
 
     def code_actions(
-        self, uri: str, checked: Checked, params: types.CodeActionParams
+        self, uri: str, checked: Checked, params: types.CodeActionParams, buffers: Buffers
     ) -> list[types.CodeAction]:
+        """Runs in the worker: reads the documents from ``buffers`` only."""
         only = params.context.only
         want_quick = _kind_wanted(types.CodeActionKind.QuickFix.value, only)
         # fixing the whole file runs the checker again: only when asked for by kind (on
@@ -253,13 +267,14 @@ class Server(LanguageServer):
             if only is None
             else _kind_wanted(FIX_ALL, only)
         )
-        path = Path(self.workspace.get_text_document(uri).path)
-        text = self.workspace.get_text_document(uri).source
+        path = next(p for p, b in buffers.items() if b.uri == uri)
+        text = buffers[path].text
+        text_of = _text_of(buffers)
         out: list[types.CodeAction] = []
         if want_quick:
             for diagnostic, finding in self._selected(checked, params):
                 if finding.fix is not None:
-                    change = actions.quick_fix(finding, checked.sources, self.text_of)
+                    change = actions.quick_fix(finding, checked.sources, text_of)
                     if change is not None:
                         out.append(
                             types.CodeAction(
@@ -267,7 +282,7 @@ class Server(LanguageServer):
                                 kind=types.CodeActionKind.QuickFix,
                                 diagnostics=[diagnostic],
                                 is_preferred=finding.fix.applicability.value == "safe",
-                                edit=self.workspace_edit([change]),
+                                edit=self.workspace_edit([change], buffers),
                             )
                         )
                 change = actions.suppress(finding, path, text)
@@ -277,17 +292,17 @@ class Server(LanguageServer):
                             title=actions.suppress_title(finding),
                             kind=types.CodeActionKind.QuickFix,
                             diagnostics=[diagnostic],
-                            edit=self.workspace_edit([change]),
+                            edit=self.workspace_edit([change], buffers),
                         )
                     )
         if want_all and any(wanted(f, unsafe=False) for f in checked.findings):
-            changes = self.fix_all(uri)
+            changes = self.fix_all(path, buffers)
             if changes:
                 out.append(
                     types.CodeAction(
                         title="Fix all safe tvusage-lint findings",
                         kind=FIX_ALL,
-                        edit=self.workspace_edit(changes),
+                        edit=self.workspace_edit(changes, buffers),
                     )
                 )
         return out
@@ -315,25 +330,25 @@ class Server(LanguageServer):
                 out.append((d, f))
         return out
 
-    def fix_all(self, uri: str) -> list[actions.FileChange]:
+    def fix_all(self, path: Path, buffers: Buffers) -> list[actions.FileChange]:
         """``check --fix FILE`` on the buffers: safe fixes, rounds until nothing changes."""
-        project = self.project_of.get(uri)
+        project = self.project_of.get(buffers[path].uri)
         if project is None:
             return []
-        path = Path(self.workspace.get_text_document(uri).path)
         texts: dict[Path, str] = {}
         originals: dict[Path, str] = {}
+        read = _text_of(buffers)
+
+        def text_of(p: Path) -> str:
+            if p not in originals:
+                originals[p] = read(p)
+            return originals[p]
+
         for _ in range(ROUNDS):
-            overlay = self.overlay()
+            overlay = _overlay(buffers)
             overlay.update({p: _encode(t) for p, t in texts.items()})
             result = project.check([path], overlay)
             findings = findings_by_path(result, project.root).get(path, [])
-
-            def text_of(p: Path) -> str:
-                if p not in originals:
-                    originals[p] = self.text_of(p)
-                return originals[p]
-
             if not actions.fix_round(findings, result.sources, texts, text_of):
                 break
         return [
@@ -341,6 +356,21 @@ class Server(LanguageServer):
             for p, new in sorted(texts.items())
             if new != originals[p]
         ]
+
+
+def _overlay(buffers: Buffers) -> dict[Path, bytes]:
+    """Every open buffer, in the bytes the file would have on disk."""
+    return {path: _encode(buffer.text) for path, buffer in buffers.items()}
+
+
+def _text_of(buffers: Buffers):
+    """A buffer's text when the file is open, else the file's."""
+
+    def text_of(path: Path) -> str:
+        buffer = buffers.get(path)
+        return buffer.text if buffer is not None else read_text(path)[0]
+
+    return text_of
 
 
 def _kind_wanted(kind: str, only: list[str] | None) -> bool:
@@ -407,9 +437,12 @@ def make_server(*, use_disk_cache: bool = True, debounce: float = DEBOUNCE) -> S
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: Server, params: types.DidSaveTextDocumentParams) -> None:
-        project = ls.project_of.get(params.text_document.uri)
+        uri = params.text_document.uri
+        project = ls.project_of.get(uri)
         if project is not None:
-            ls.schedule(project)
+            ls.schedule(project, uri)
+        elif uri in ls.project_of:  # its configuration was broken: perhaps no longer
+            ls.opened(uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: Server, params: types.DidCloseTextDocumentParams) -> None:
@@ -430,7 +463,8 @@ def make_server(*, use_disk_cache: bool = True, debounce: float = DEBOUNCE) -> S
         if checked is None:
             return None
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(ls.worker, ls.code_actions, uri, checked, params)
+        buffers = ls.buffers()
+        return await loop.run_in_executor(ls.worker, ls.code_actions, uri, checked, params, buffers)
 
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: Server, params: None) -> None:
