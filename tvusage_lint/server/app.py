@@ -1,9 +1,11 @@
 """The language server: LSP over stdio on pygls.
 
-Edits are coalesced per project: a change schedules one check after a short pause;
-changes that arrive while a check runs (in a worker thread, so the server keeps
-reading messages) schedule the next one, and the results of a document that has
-moved on meanwhile are dropped. Diagnostics are pushed, or pulled when the client
+Edits are debounced per project by the check itself: one check runs at a time, in a
+worker thread (so the server keeps reading messages); the first change after a quiet
+spell starts one at once, and all the changes that arrive while it runs are coalesced
+into the single check that follows. Results for a document that has moved on meanwhile
+are dropped. A fixed pause before each check would only add to every keystroke's
+latency: checks take tens of milliseconds, as long as a pause worth having. Diagnostics are pushed, or pulled when the client
 supports ``textDocument/diagnostic`` (then a ``workspace/diagnostic/refresh`` tells
 it that other open documents changed status).
 """
@@ -33,7 +35,7 @@ from tvusage_lint.server.projects import Project, Projects, findings_by_path
 
 log = logging.getLogger(__name__)
 
-DEBOUNCE = 0.005  # seconds: lets a burst of keystrokes already sent arrive before a check
+DEBOUNCE = 0.0  # seconds before a check starts (0: as soon as the messages read are handled)
 FIX_ALL = "source.fixAll.tvusage"
 _SUFFIXES = (".py", ".pyi", ".cpp", ".cu", ".mm", ".h", ".cc", ".cuh", ".hpp")
 
