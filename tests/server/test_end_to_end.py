@@ -23,6 +23,8 @@ pytestmark = pytest.mark.asyncio
 
 PUSH = "neovim@v0.9.1"  # no pull diagnostics: the server publishes
 PULL = "neovim@v0.10.0"  # textDocument/diagnostic
+VSCODE = "visual-studio-code"  # workspace edits as versioned documentChanges
+EAGER = "neovim@v0.9.1 without codeAction/resolve"  # every edit computed up front
 
 
 @contextlib.asynccontextmanager
@@ -31,7 +33,10 @@ async def server(root: Path, caps: str = PUSH) -> AsyncIterator[LanguageClient]:
         server_command=[sys.executable, "-m", "tvusage_lint", "server", "--no-cache"]
     )
     client = await config.start()
-    capabilities = client_capabilities(caps)
+    capabilities = client_capabilities(caps.split()[0])
+    if caps == EAGER:
+        assert capabilities.text_document and capabilities.text_document.code_action
+        capabilities.text_document.code_action.resolve_support = None
     await client.initialize_session(
         types.InitializeParams(capabilities=capabilities, root_uri=root.as_uri())
     )
@@ -117,7 +122,13 @@ async def actions(
             ),
         )
     )
-    return [a for a in got or [] if isinstance(a, types.CodeAction)]
+    out: list[types.CodeAction] = []
+    for action in got or []:
+        assert isinstance(action, types.CodeAction)
+        if action.edit is None and action.data is not None:  # announced: its edit on resolve
+            action = await client.code_action_resolve_async(action)
+        out.append(action)
+    return out
 
 
 # --- diagnostics ------------------------------------------------------------------------
@@ -271,13 +282,14 @@ def _page_tree(root: Path, code: str) -> dict[str, str]:
 FIXABLE = sorted(code for code, info in RULES.items() if info.fix)
 
 
-async def test_each_quick_fix_makes_the_edit_of_fix(tmp_path: Path) -> None:
+@pytest.mark.parametrize("caps", [VSCODE, EAGER])
+async def test_each_quick_fix_makes_the_edit_of_fix(tmp_path: Path, caps: str) -> None:
     """The bad example of every rule page with a fix: the quick fix of its diagnostic,
     applied to the buffer, gives the text ``check --fix`` writes (``--unsafe-fixes``
     for an unsafe fix)."""
     different: dict[str, list[str]] = {}
     fixed: set[str] = set()
-    async with server(tmp_path) as client:
+    async with server(tmp_path, caps) as client:
         for code in FIXABLE:
             tree = tmp_path / code / "lsp"
             files = _page_tree(tree, code)
@@ -335,14 +347,15 @@ FIX_ALL_TREE = {
 }
 
 
-async def test_fix_all_is_check_fix_with_safe_fixes_only(tmp_path: Path) -> None:
+@pytest.mark.parametrize("caps", [PUSH, EAGER])
+async def test_fix_all_is_check_fix_with_safe_fixes_only(tmp_path: Path, caps: str) -> None:
     tree = tmp_path / "lsp"
     write_tree(tree, FIX_ALL_TREE)
     shutil.copytree(tree, tmp_path / "cli")
     expected = _fixed_by_cli(tmp_path / "cli", FIX_ALL_TREE, unsafe=False)
     boxes = tree / "torchvision/ops/boxes.py"
     original = boxes.read_text()
-    async with server(tree) as client:
+    async with server(tree, caps) as client:
         uri = open_file(client, boxes)
         await until(lambda: client.diagnostics.get(uri) is not None, True)
         codes = sorted(str(d.code) for d in client.diagnostics[uri])

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 DEBOUNCE = 0.0  # seconds before a check starts (0: as soon as the messages read are handled)
 FIX_ALL = "source.fixAll.tvusage"
+FIX_ALL_TITLE = "Fix all safe tvusage-lint findings"
 _SUFFIXES = (".py", ".pyi", ".cpp", ".cu", ".mm", ".h", ".cc", ".cuh", ".hpp")
 
 
@@ -82,6 +83,7 @@ class Server(LanguageServer):
         self.pending: dict[int, Pending] = {}  # id(project) → its next check
         self.pull = False
         self.refresh = False
+        self.lazy = False  # quick fixes get their edit on codeAction/resolve
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tvusage-check")
         self.config_errors: set[str] = set()
         self.stopping = False
@@ -275,7 +277,17 @@ class Server(LanguageServer):
         out: list[types.CodeAction] = []
         if want_quick:
             for diagnostic, finding in self._selected(checked, params):
-                if finding.fix is not None:
+                if finding.fix is not None and self.lazy:
+                    out.append(
+                        types.CodeAction(
+                            title=actions.quick_fix_title(finding),
+                            kind=types.CodeActionKind.QuickFix,
+                            diagnostics=[diagnostic],
+                            is_preferred=finding.fix.applicability.value == "safe",
+                            data={"uri": uri, "version": checked.version, "key": diagnostic.data},
+                        )
+                    )
+                elif finding.fix is not None:
                     change = actions.quick_fix(finding, checked.sources, text_of)
                     if change is not None:
                         out.append(
@@ -297,17 +309,53 @@ class Server(LanguageServer):
                             edit=self.workspace_edit([change], buffers),
                         )
                     )
-        if want_all and any(wanted(f, unsafe=False) for f in checked.findings):
+        if want_all and any(wanted(f, unsafe=False) for f in checked.findings) and self.lazy:
+            out.append(
+                types.CodeAction(
+                    title=FIX_ALL_TITLE,
+                    kind=FIX_ALL,
+                    data={"uri": uri, "version": checked.version, "fix_all": True},
+                )
+            )
+        elif want_all and any(wanted(f, unsafe=False) for f in checked.findings):
             changes = self.fix_all(path, buffers)
             if changes:
                 out.append(
                     types.CodeAction(
-                        title="Fix all safe tvusage-lint findings",
+                        title=FIX_ALL_TITLE,
                         kind=FIX_ALL,
                         edit=self.workspace_edit(changes, buffers),
                     )
                 )
         return out
+
+    def resolve(
+        self, action: types.CodeAction, checked: Checked, buffers: Buffers
+    ) -> types.CodeAction:
+        """The edit of a quick fix or fix-all announced without one (worker thread). An
+        action whose document changed since gets none: the client asks again."""
+        data = action.data if isinstance(action.data, dict) else {}
+        buffer = next((b for b in buffers.values() if b.uri == data.get("uri")), None)
+        version = data.get("version")
+        if buffer is None or buffer.version != version or checked.version != version:
+            return action
+        path = next(p for p, b in buffers.items() if b is buffer)
+        if data.get("fix_all"):
+            changes = self.fix_all(path, buffers)
+        else:
+            key = tuple((data.get("key") or {}).get("key", ()))
+            finding = next(
+                (f for f in checked.findings if tuple(convert.finding_key(f)) == key), None
+            )
+            change = (
+                actions.quick_fix(finding, checked.sources, _text_of(buffers))
+                if finding is not None
+                else None
+            )
+            changes = [change] if change is not None else []
+        if changes:
+            action.edit = self.workspace_edit(changes, buffers)
+        return action
 
     def _selected(
         self, checked: Checked, params: types.CodeActionParams
@@ -414,6 +462,13 @@ def make_server(*, use_disk_cache: bool = True, debounce: float = DEBOUNCE) -> S
                     workspace_diagnostics=False,
                 ),
             )(pull_diagnostics)
+        action = text.code_action if text is not None else None
+        ls.lazy = bool(
+            action
+            and action.data_support
+            and action.resolve_support
+            and "edit" in action.resolve_support.properties
+        )
         workspace = params.capabilities.workspace
         ls.refresh = bool(
             workspace and workspace.diagnostics and workspace.diagnostics.refresh_support
@@ -454,7 +509,7 @@ def make_server(*, use_disk_cache: bool = True, debounce: float = DEBOUNCE) -> S
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(
             code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL],
-            resolve_provider=False,
+            resolve_provider=True,
         ),
     )
     async def code_action(
@@ -467,6 +522,17 @@ def make_server(*, use_disk_cache: bool = True, debounce: float = DEBOUNCE) -> S
         loop = asyncio.get_running_loop()
         buffers = ls.buffers()
         return await loop.run_in_executor(ls.worker, ls.code_actions, uri, checked, params, buffers)
+
+    @server.feature(types.CODE_ACTION_RESOLVE)
+    async def code_action_resolve(ls: Server, action: types.CodeAction) -> types.CodeAction:
+        data = action.data if isinstance(action.data, dict) else {}
+        uri = data.get("uri")
+        checked = await ls.fresh(uri) if isinstance(uri, str) else None
+        if checked is None:
+            return action
+        loop = asyncio.get_running_loop()
+        buffers = ls.buffers()
+        return await loop.run_in_executor(ls.worker, ls.resolve, action, checked, buffers)
 
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: Server, params: None) -> None:
