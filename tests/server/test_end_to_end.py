@@ -28,9 +28,9 @@ EAGER = "neovim@v0.9.1 without codeAction/resolve"  # every edit computed up fro
 
 
 @contextlib.asynccontextmanager
-async def server(root: Path, caps: str = PUSH) -> AsyncIterator[LanguageClient]:
+async def server(root: Path, caps: str = PUSH, *options: str) -> AsyncIterator[LanguageClient]:
     config = ClientServerConfig(
-        server_command=[sys.executable, "-m", "tvusage_lint", "server", "--no-cache"]
+        server_command=[sys.executable, "-m", "tvusage_lint", "server", "--no-cache", *options]
     )
     client = await config.start()
     capabilities = client_capabilities(caps.split()[0])
@@ -154,10 +154,12 @@ BOXES = """
 async def test_diagnostics_on_open_are_those_of_check(tmp_path: Path) -> None:
     write_tree(tmp_path, {"torchvision/ops/boxes.py": BOXES})
     boxes = tmp_path / "torchvision/ops/boxes.py"
-    async with server(tmp_path) as client:
+    log = tmp_path / "server.log"
+    async with server(tmp_path, PUSH, "--log-file", str(log)) as client:
         uri = open_file(client, boxes)
         await until(lambda: brief(client, uri), [("TVU102", 13, 1)])
         (diagnostic,) = client.diagnostics[uri]
+    assert f"checked 1 document(s) of {tmp_path}" in log.read_text()
     cli = run_cli(["check", "--no-cache", "--format", "json", str(boxes)], tmp_path)
     (finding,) = __import__("json").loads(cli.output)
     assert diagnostic.message == finding["message"]

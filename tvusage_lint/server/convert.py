@@ -9,6 +9,7 @@ changes are replaced, so a client keeps the cursor and folds elsewhere.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 
 from lsprotocol import types
@@ -62,6 +63,7 @@ def finding_range(finding: Finding, lines: list[str], encoding: str) -> types.Ra
     return types.Range(start=start, end=end)
 
 
+@functools.cache
 def page_uri(code: str) -> str | None:
     """The rule's page (``tvusage-lint explain CODE``) as a file URI."""
     try:
