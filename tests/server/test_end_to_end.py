@@ -37,6 +37,10 @@ async def server(root: Path, caps: str = PUSH, *options: str) -> AsyncIterator[L
     if caps == EAGER:
         assert capabilities.text_document and capabilities.text_document.code_action
         capabilities.text_document.code_action.resolve_support = None
+    if caps == PULL and capabilities.workspace is not None:
+        capabilities.workspace.diagnostics = types.DiagnosticWorkspaceClientCapabilities(
+            refresh_support=True
+        )
     await client.initialize_session(
         types.InitializeParams(capabilities=capabilities, root_uri=root.as_uri())
     )
@@ -243,6 +247,8 @@ async def test_fixing_a_base_class_clears_the_subclass_in_another_buffer(
             assert brief(client, base_uri) == []
         else:
             assert await pulled(client, base_uri) == []
+            # the other document changed status: the client is told to pull again
+            await until(lambda: client.diagnostic_refresh_count > 0, True)
             assert await pulled(client, resnet_uri) == []
         # closing the buffer: the file on disk, which does not log, counts again
         client.text_document_did_close(
@@ -412,3 +418,31 @@ async def test_a_broken_configuration_is_one_message_until_it_is_fixed(tmp_path:
             types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri))
         )
         await until(lambda: brief(client, uri), [("TVU102", 13, 1)])
+
+
+async def test_results_of_an_older_version_are_never_published_after_a_newer(
+    tmp_path: Path,
+) -> None:
+    write_tree(tmp_path, {"torchvision/ops/boxes.py": BOXES})
+    boxes = tmp_path / "torchvision/ops/boxes.py"
+    async with server(tmp_path) as client:
+        published: list[tuple[int | None, int]] = []
+        features = client.protocol.fm.features
+        default = features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS]
+
+        def record(params: types.PublishDiagnosticsParams) -> None:
+            published.append((params.version, len(params.diagnostics)))
+            default(params)
+
+        features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = record
+        uri = open_file(client, boxes)
+        await until(lambda: brief(client, uri), [("TVU102", 13, 1)])
+        text = boxes.read_text()
+        added = text + "\n\ndef box_iou(a, b):\n    return a\n"
+        for version in range(2, 12):  # typed faster than it is checked
+            change(client, uri, version, added if version % 2 == 0 else text)
+        await until(lambda: published[-1][0] if published else None, 11)
+        assert published[-1] == (11, 1)  # version 11 is the original text: one finding
+        versions = [v for v, _ in published if v is not None]
+        assert versions == sorted(versions)
+        assert len(versions) == len(set(versions))
