@@ -294,7 +294,11 @@ class Server(LanguageServer):
                             kind=types.CodeActionKind.QuickFix,
                             diagnostics=[diagnostic],
                             is_preferred=finding.fix.applicability.value == "safe",
-                            data={"uri": uri, "version": checked.version, "key": diagnostic.data},
+                            data={
+                                "uri": uri,
+                                "version": checked.version,
+                                "key": convert.finding_key(finding),
+                            },
                         )
                     )
                 elif finding.fix is not None:
@@ -319,7 +323,8 @@ class Server(LanguageServer):
                             edit=self.workspace_edit([change], buffers),
                         )
                     )
-        if want_all and any(wanted(f, unsafe=False) for f in checked.findings) and self.lazy:
+        fixable = any(wanted(f, unsafe=False) for f in checked.findings)
+        if want_all and fixable and self.lazy:
             out.append(
                 types.CodeAction(
                     title=FIX_ALL_TITLE,
@@ -327,7 +332,7 @@ class Server(LanguageServer):
                     data={"uri": uri, "version": checked.version, "fix_all": True},
                 )
             )
-        elif want_all and any(wanted(f, unsafe=False) for f in checked.findings):
+        elif want_all and fixable:
             changes = self.fix_all(path, buffers)
             if changes:
                 out.append(
@@ -353,7 +358,7 @@ class Server(LanguageServer):
         if data.get("fix_all"):
             changes = self.fix_all(path, buffers)
         else:
-            key = tuple((data.get("key") or {}).get("key", ()))
+            key = tuple(data.get("key") or ())
             finding = next(
                 (f for f in checked.findings if tuple(convert.finding_key(f)) == key), None
             )
@@ -384,9 +389,9 @@ class Server(LanguageServer):
                 out.append(by_key[key])
         if out or params.context.diagnostics:
             return out
-        wanted = params.range
+        asked = params.range
         for d, f in zip(checked.diagnostics, checked.findings):
-            if not (_before(d.range.end, wanted.start) or _before(wanted.end, d.range.start)):
+            if not (_before(d.range.end, asked.start) or _before(asked.end, d.range.start)):
                 out.append((d, f))
         return out
 
