@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import shutil
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -165,7 +166,7 @@ async def test_diagnostics_on_open_are_those_of_check(tmp_path: Path) -> None:
         (diagnostic,) = client.diagnostics[uri]
     assert f"checked 1 document(s) of {tmp_path}" in log.read_text()
     cli = run_cli(["check", "--no-cache", "--format", "json", str(boxes)], tmp_path)
-    (finding,) = __import__("json").loads(cli.output)
+    (finding,) = json.loads(cli.output)
     assert diagnostic.message == finding["message"]
     assert diagnostic.source == "tvusage-lint"
     assert diagnostic.severity == types.DiagnosticSeverity.Error
