@@ -4,10 +4,12 @@ A project is the files that share one configuration and one project root (the
 folder the cache lives in, as for ``check``). A check of a project is one engine
 run over its open documents with their buffers as an overlay, so the findings of a
 document are what ``tvusage-lint check`` reports for the same text (a file's
-findings do not depend on which other files are reported on). The facts of every
-file are kept in memory by content hash: an edit re-extracts the edited buffer only;
-the index, the policy and the rules run again over the whole project, which on
-torchvision costs a few tens of milliseconds (benchmarks/lsp_latency.py).
+findings do not depend on which other files are reported on: tests/server pins it).
+Facts stay in memory, a buffer's by content hash, a file's on disk by size and
+modification time: an edit re-extracts the edited buffer only; the index, the policy
+and the rules run again over the whole project, since any module can change what
+another's entry points are, which on torchvision costs a few tens of milliseconds
+(benchmarks/lsp_latency.py).
 """
 
 from __future__ import annotations
@@ -21,22 +23,18 @@ from tvusage_lint.discovery import SourceFile
 from tvusage_lint.engine import Engine, Result
 from tvusage_lint.findings import Finding
 
-# a run asks the cache for every file of the project; keeping the facts of the files
-# not asked for in the last few runs would only let memory grow with every edit
-_KEEP_RUNS = 2
-
 
 class MemoryCache:
     """Facts by content key, in memory, seeded from the on-disk cache of ``check``.
 
-    Entries not used by the last runs are dropped, so unsaved buffers that were
-    edited on do not pile up.
+    Entries that neither of the last two runs used are dropped: every keystroke makes
+    a new buffer text, and the facts of the ones before would only pile up.
     """
 
     def __init__(self, disk: object | None = None) -> None:
         self.disk = disk  # a tvusage_lint.cache.Cache, read until the first run is over
         self.entries: dict[str, object] = {}
-        self._used: list[set[str]] = [set()]
+        self._used: list[set[str]] = [set(), set()]  # keys the last run and this one used
 
     def get(self, key: str) -> object | None:
         self._used[-1].add(key)
@@ -52,10 +50,10 @@ class MemoryCache:
         self.entries[key] = value
 
     def end_run(self) -> None:
-        keep = set().union(*self._used)
+        keep = self._used[0] | self._used[1]
         if len(self.entries) > len(keep):
             self.entries = {k: v for k, v in self.entries.items() if k in keep}
-        self._used = [*self._used[-(_KEEP_RUNS - 1) :], set()] if _KEEP_RUNS > 1 else [set()]
+        self._used = [self._used[1], set()]
 
 
 class LiveEngine(Engine):
