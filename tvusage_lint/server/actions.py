@@ -60,8 +60,11 @@ def quick_fix(
     source = sources.get(fix_target(finding))
     if source is None:
         return None
-    old = text_of(source.path)
-    fixed = fix_source(source, old, [finding], unsafe=True)
+    try:
+        old = text_of(source.path)
+        fixed = fix_source(source, old, [finding], unsafe=True)
+    except (OSError, UnicodeDecodeError, SyntaxError):  # as --fix: that file is not fixed
+        return None
     if not fixed.changed or fixed.text == old:
         return None
     return FileChange(source.path, old, fixed.text)
@@ -125,10 +128,10 @@ def fix_round(
         source = sources.get(display)
         if display in broken or source is None:
             continue
-        old = texts[source.path] if source.path in texts else text_of(source.path)
         try:
+            old = texts[source.path] if source.path in texts else text_of(source.path)
             fixed = fix_source(source, old, group, unsafe=False)
-        except (SyntaxError, UnicodeDecodeError):
+        except (OSError, UnicodeDecodeError, SyntaxError):  # as fixing.apply_fixes
             continue
         if fixed.changed and fixed.text != old:
             texts[source.path] = fixed.text
