@@ -165,6 +165,16 @@ def test_without_the_python_package_nothing_is_guessed(tree: Path) -> None:
     ]
 
 
+def test_a_python_file_alone_is_judged_as_in_a_full_run(tree: Path) -> None:
+    """pre-commit passes changed files: a module calling ``torch.ops`` brings its package's
+    csrc in as context, so it gets TVU304 (not TVU102), and nothing of the C++ is reported."""
+    result = check(tree, "torchvision/io/image.py")
+    assert brief(result) == [
+        ("TVU304", "torchvision/io/image.py", 13, "torchvision.io.image.encode_jpeg")
+    ]
+    assert [e for e in result.entries if e.kind in (KIND_OPERATOR, "cpp")] == []
+
+
 def test_several_operators_of_one_caller_make_one_finding(tmp_path: Path) -> None:
     unit = """
         #include <torch/csrc/stable/library.h>

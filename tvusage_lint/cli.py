@@ -541,3 +541,17 @@ def explain(code: str) -> None:
         click.echo(pages.read(code.upper()).rstrip() + "\n", nl=False)
     except KeyError:
         raise Failure(f"unknown rule code {code!r} (see `tvusage-lint rules`)") from None
+
+
+@main.command()
+@click.option("--no-cache", is_flag=True, help="Do not read or write the facts cache.")
+@click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False),
+    help="Write a debug log (messages, each check's time) to FILE.",
+)
+def server(no_cache: bool, log_file: str | None) -> None:
+    """Run the Language Server on stdin/stdout (diagnostics, quick fixes, fix all)."""
+    from tvusage_lint.server.app import serve
+
+    serve(use_disk_cache=not no_cache, log_file=log_file)

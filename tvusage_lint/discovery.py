@@ -228,3 +228,35 @@ def discover(
             rel, package = place
             found.cpp.append(SourceFile(file, display, "", False, report, rel, package, root))
     return found
+
+
+def csrc_context(
+    files: list[SourceFile],
+    *,
+    cpp_include: tuple[str, ...],
+    cpp_exclude: tuple[str, ...],
+    exclude: tuple[str, ...] = (),
+    cwd: Path | None = None,
+) -> list[SourceFile]:
+    """The C++ files of the csrc folder of each package ``files`` belong to, as context
+    (never reported): a run on Python files alone (pre-commit, an editor buffer) still
+    sees the operators their ``torch.ops`` calls reach, and so gives a full run's findings."""
+    cwd = (cwd or Path.cwd()).resolve()
+    folders: dict[Path, Path] = {}
+    for source in files:
+        top = package_root(source.path.parent)
+        if top == source.path.parent:
+            continue
+        folder = top / source.path.parent.relative_to(top).parts[0] / CPP_FOLDER
+        folders.setdefault(folder, source.root or project_root(folder))
+    out: list[SourceFile] = []
+    for folder, root in sorted(folders.items()):
+        if folder.is_symlink() or not folder.is_dir():
+            continue
+        for file in _walk(folder, exclude):
+            place = None if _excluded(file, cpp_exclude) else _cpp_place(file, cpp_include)
+            if place is None or classify(file, root):
+                continue
+            display = display_path(file, cwd)
+            out.append(SourceFile(file, display, "", False, False, place[0], place[1], root))
+    return out

@@ -7,7 +7,7 @@ findings survive.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,11 +42,13 @@ class Engine:
         cache: object | None = None,
         jobs: int = 1,
         progress: Callable[[str, int, int], None] | None = None,
+        overlay: Mapping[Path, bytes] | None = None,
     ) -> None:
         self.settings = settings
         self.cache = cache  # a tvusage_lint.cache.Cache, or None
         self.jobs = jobs
         self.progress = progress  # (kind, done, total) while parsing; see tvusage_lint.progress
+        self.overlay = overlay  # absolute path → bytes read instead of the file (editor buffers)
 
     # --- facts ----------------------------------------------------------------------------
 
@@ -61,6 +63,7 @@ class Engine:
             jobs=self.jobs,
             progress=self.progress,
             limit=self.settings.max_file_size,
+            overlay=self.overlay,
         )
 
     def cpp_facts(self, files: list[SourceFile]) -> list[object]:
@@ -73,6 +76,7 @@ class Engine:
             jobs=self.jobs,
             progress=self.progress,
             limit=self.settings.max_file_size,
+            overlay=self.overlay,
         )
 
     # --- a run ------------------------------------------------------------------------------
@@ -129,8 +133,9 @@ class Engine:
         for module in index.modules.values():
             if module.report:
                 suppressions[module.display] = module.facts.suppressions
-        if found.cpp:
-            cpp = self._cpp(found.cpp, result, per_file, suppressions)
+        cpp_files = found.cpp or self._csrc_for_operators(found, index, cwd)
+        if cpp_files:
+            cpp = self._cpp(cpp_files, result, per_file, suppressions)
             self._operators(cpp, index, points, result, per_file)
         report_unused = settings.enabled("TVU900")
         for path, findings in per_file.items():
@@ -143,6 +148,24 @@ class Engine:
         result.findings.sort()
         result.entries.sort(key=lambda e: (e.subpackage, e.path, e.line, e.symbol))
         return result
+
+    def _csrc_for_operators(
+        self, found: Discovery, index: Index, cwd: Path | None
+    ) -> list[SourceFile]:
+        """A run with no C++ file whose reported modules call ``torch.ops``: their package's
+        csrc as context, so an operator's Python caller is judged as in a full run."""
+        if not any(m.report and m.facts.op_calls for m in index.modules.values()):
+            return []
+        from tvusage_lint.discovery import csrc_context
+
+        reported = [f for f in found.python if f.report]
+        return csrc_context(
+            reported,
+            cpp_include=self.settings.cpp_include,
+            cpp_exclude=self.settings.cpp_exclude,
+            exclude=self.settings.extend_exclude,
+            cwd=cwd,
+        )
 
     def _cpp(
         self,

@@ -63,15 +63,21 @@ def fix_file(
     if source is None:
         return None
     text, encoding, seen = read_for_fix(source, limit)
+    return text, encoding, seen, fix_source(source, text, findings, unsafe=unsafe)
+
+
+def fix_source(
+    source: SourceFile, text: str, findings: list[Finding], *, unsafe: bool
+) -> FixResult:
+    """The fixes of ``findings`` applied to ``text``, the content of ``source``: the libcst
+    fixer for Python, offset edits for C++ (the language server calls this on buffers)."""
     if source.path.suffix == ".py":
         from tvusage_lint.fix.python import fix_text
 
-        fixed = fix_text(text, findings, unsafe=unsafe, module_name=source.module)
-    else:
-        from tvusage_lint.cpp.fix import fix_text as cpp_fix_text
+        return fix_text(text, findings, unsafe=unsafe, module_name=source.module)
+    from tvusage_lint.cpp.fix import fix_text as cpp_fix_text
 
-        fixed = cpp_fix_text(text, findings, unsafe=unsafe)
-    return text, encoding, seen, fixed
+    return cpp_fix_text(text, findings, unsafe=unsafe)
 
 
 def apply_fixes(

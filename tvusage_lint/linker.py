@@ -247,10 +247,11 @@ def link(
     callers = _Callers(index, points)
     missing: dict[str, tuple[Caller, list[Operator]]] = {}  # caller symbol → operators
     for op in ops:
-        if not op.source.report:
-            continue
         entry, caller = _status(op, callers.of(op.name), settings)
-        linked.entries.append(entry)
+        if op.source.report:
+            linked.entries.append(entry)
+        elif caller is None or not caller.point.module.report:
+            continue  # registered in context C++ only: judged where its reported caller is
         if entry.status != MISSING or op.abi != ABI_STABLE:
             continue
         if caller is None:

@@ -5,12 +5,13 @@ in worker processes when ``--jobs`` asks for more than one and enough files are 
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 from tvusage_lint.cache import Cache, content_key
 from tvusage_lint.discovery import SourceFile
-from tvusage_lint.reading import DEFAULT_MAX_FILE_SIZE, read_regular
+from tvusage_lint.reading import DEFAULT_MAX_FILE_SIZE, read_regular, too_large
 
 _MIN_PER_JOB = 24  # below this, starting workers costs more than it saves
 _CHUNKS_PER_JOB = 8  # with a progress bar: smaller chunks, so it moves while workers run
@@ -81,11 +82,19 @@ def facts_for(
     jobs: int,
     progress: Progress | None = None,
     limit: int = DEFAULT_MAX_FILE_SIZE,
+    overlay: Mapping[Path, bytes] | None = None,
 ) -> list[object]:
+    """``overlay``: absolute path → bytes to use instead of the file on disk (an editor's
+    unsaved buffers, for the language server); the size cap applies to them too."""
     out: list[object] = [None] * len(files)
     todo: list[tuple[int, str, bytes | None, str]] = []
     for i, source in enumerate(files):
-        data, error = read_regular(source.path, limit)
+        if overlay is not None and source.path in overlay:
+            data, error = overlay[source.path], ""
+            if len(data) > limit:
+                data, error = None, too_large(limit)
+        else:
+            data, error = read_regular(source.path, limit)
         key = content_key(kind, data) if data is not None else ""
         hit = cache.get(key) if cache is not None and key else None
         if hit is not None:

@@ -1,0 +1,579 @@
+"""The language server: LSP over stdio on pygls.
+
+Edits are debounced per project by the check itself: one check runs at a time, in a
+worker thread (so the server keeps reading messages); the first change after a quiet
+spell starts one at once, and all the changes that arrive while it runs are coalesced
+into the single check that follows. Results for a document that has moved on meanwhile
+are dropped. A fixed pause before each check would only add to every keystroke's
+latency: checks take tens of milliseconds, as long as a pause worth having. Diagnostics are pushed, or pulled when the client
+supports ``textDocument/diagnostic`` (then a ``workspace/diagnostic/refresh`` tells
+it that other open documents changed status).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import time
+import tokenize
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import from_fs_path, to_fs_path
+
+from tvusage_lint import __version__
+from tvusage_lint.config import ConfigError
+from tvusage_lint.discovery import SourceFile
+from tvusage_lint.findings import Finding
+from tvusage_lint.fix import wanted
+from tvusage_lint.fixing import ROUNDS, decode
+from tvusage_lint.reading import DEFAULT_MAX_FILE_SIZE, read_regular
+from tvusage_lint.server import actions, convert
+from tvusage_lint.server.projects import Project, Projects, findings_by_path
+
+log = logging.getLogger(__name__)
+
+DEBOUNCE = 0.0  # seconds before a check starts (0: as soon as the messages read are handled)
+FIX_ALL = "source.fixAll.tvusage"
+FIX_ALL_TITLE = "Fix all safe tvusage-lint findings"
+_SUFFIXES = (".py", ".pyi", ".cpp", ".cu", ".mm", ".h", ".cc", ".cuh", ".hpp")
+
+
+@dataclass
+class Checked:
+    """The last check of one open document."""
+
+    version: int | None
+    findings: list[Finding]
+    sources: dict[str, SourceFile]
+    diagnostics: list[types.Diagnostic]
+
+
+@dataclass(frozen=True)
+class Buffer:
+    """An open document as the editor last sent it."""
+
+    uri: str
+    version: int | None
+    text: str
+
+
+Buffers = dict[Path, Buffer]  # taken on the event loop; worker threads read only these
+
+
+@dataclass
+class Pending:
+    """The scheduled or running check of one project."""
+
+    task: asyncio.Task[None] | None = None
+    dirty: bool = False
+    edited: set[str] = field(default_factory=set)  # uris changed since the last check
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class Server(LanguageServer):
+    def __init__(self, *, use_disk_cache: bool = True, debounce: float = DEBOUNCE) -> None:
+        super().__init__("tvusage-lint", __version__)
+        self.projects = Projects(use_disk_cache=use_disk_cache)
+        self.debounce = debounce
+        self.checked: dict[str, Checked] = {}  # uri → last check
+        self.project_of: dict[str, Project | None] = {}  # open uri → its project
+        self.pending: dict[int, Pending] = {}  # id(project) → its next check
+        self.pull = False
+        self.refresh = False
+        self.lazy = False  # quick fixes get their edit on codeAction/resolve
+        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tvusage-check")
+        self.config_errors: set[str] = set()
+        self.stopping = False
+
+    # --- documents ---------------------------------------------------------------------
+
+    def buffers(self) -> Buffers:
+        """Every open document, now (call on the event loop: it applies the edits)."""
+        out: Buffers = {}
+        for uri in self.project_of:
+            doc = self.workspace.get_text_document(uri)
+            out[Path(doc.path)] = Buffer(uri, doc.version, doc.source)
+        return out
+
+    def documents_of(self, project: Project, buffers: Buffers) -> Buffers:
+        """The open documents of ``project`` that exist on disk (the engine needs a file)."""
+        return {
+            path: buffer
+            for path, buffer in buffers.items()
+            if self.project_of.get(buffer.uri) is project and path.is_file()
+        }
+
+    def opened(self, uri: str) -> None:
+        path = to_fs_path(uri)
+        if path is None or not path.endswith(_SUFFIXES):
+            return
+        try:
+            project = self.projects.for_file(Path(path))
+        except ConfigError as exc:
+            self.project_of[uri] = None  # tried again when the document is saved
+            self.config_error(exc)
+            return
+        self.project_of[uri] = project
+        self.schedule(project, uri)
+
+    def config_error(self, exc: ConfigError) -> None:
+        """One line, once per message: the editor shows it; no diagnostics until fixed."""
+        if str(exc) not in self.config_errors:
+            self.config_errors.add(str(exc))
+            self.window_show_message(
+                types.ShowMessageParams(
+                    type=types.MessageType.Error, message=f"tvusage-lint: {exc}"
+                )
+            )
+
+    def closed(self, uri: str) -> None:
+        project = self.project_of.pop(uri, None)
+        self.checked.pop(uri, None)
+        if not self.pull:
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
+            )
+        if project is not None and any(p is project for p in self.project_of.values()):
+            self.schedule(project)  # the file on disk replaces the buffer for the others
+
+    # --- checking --------------------------------------------------------------------
+
+    def schedule(self, project: Project, uri: str | None = None) -> Pending:
+        pending = self.pending.setdefault(id(project), Pending())
+        pending.dirty = True
+        if uri is not None:
+            pending.edited.add(uri)
+        if pending.task is None:
+            pending.done.clear()
+            pending.task = asyncio.get_running_loop().create_task(self._checks(project, pending))
+        return pending
+
+    async def _checks(self, project: Project, pending: Pending) -> None:
+        try:
+            while pending.dirty and not self.stopping:
+                await asyncio.sleep(self.debounce)
+                pending.dirty = False
+                edited, pending.edited = pending.edited, set()
+                buffers = self.buffers()
+                docs = self.documents_of(project, buffers)
+                if not docs:
+                    break
+                loop = asyncio.get_running_loop()
+                started = time.perf_counter()
+                try:
+                    result = await loop.run_in_executor(
+                        self.worker, _timed, project.check, list(docs), _overlay(buffers)
+                    )
+                except ConfigError as exc:  # the configuration was saved broken
+                    self.config_error(exc)
+                    continue
+                except Exception:  # noqa: BLE001 - the server outlives a bad run
+                    log.exception("check failed")
+                    continue
+                result, cpu = result
+                self._publish(project, docs, result, edited)
+                log.debug(
+                    "checked %d document(s) of %s: %.1f ms (%.1f ms CPU in the check)",
+                    len(docs),
+                    project.root,
+                    (time.perf_counter() - started) * 1000,
+                    cpu * 1000,
+                )
+                for warning in project.warnings:
+                    log.warning("%s", warning)
+                project.warnings.clear()
+        finally:
+            pending.task = None
+            pending.done.set()
+
+    def _publish(self, project: Project, docs: Buffers, result, edited: set[str]) -> None:
+        per_path = findings_by_path(result, project.root)
+        encoding = str(self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
+        others_changed = False
+        for path, buffer in docs.items():
+            uri, version, text = buffer.uri, buffer.version, buffer.text
+            if (
+                uri not in self.project_of
+                or self.workspace.get_text_document(uri).version != version
+            ):
+                continue  # closed or edited since: the next check has it
+            findings = per_path.get(path, [])
+            lines = convert.split_lines(text)
+            diagnostics = [convert.diagnostic(f, lines, encoding) for f in findings]
+            before = self.checked.get(uri)
+            self.checked[uri] = Checked(version, findings, result.sources, diagnostics)
+            if uri not in edited and before is not None and before.diagnostics == diagnostics:
+                continue  # an open document whose status did not change
+            if self.pull:
+                others_changed = others_changed or uri not in edited
+            else:
+                self.text_document_publish_diagnostics(
+                    types.PublishDiagnosticsParams(
+                        uri=uri, diagnostics=diagnostics, version=version
+                    )
+                )
+        if others_changed and self.refresh:
+            self.workspace_diagnostic_refresh(None)
+
+    async def fresh(self, uri: str) -> Checked | None:
+        """The check of ``uri``'s current text (waiting for it if one is due)."""
+        project = self.project_of.get(uri)
+        if project is None or not Path(self.workspace.get_text_document(uri).path).is_file():
+            return None
+        for _ in range(8):
+            pending = self.pending.get(id(project))
+            if pending is not None and pending.task is not None:
+                await pending.done.wait()  # a check is due: its result is the fresh one
+                continue
+            checked = self.checked.get(uri)
+            if (
+                checked is not None
+                and checked.version == self.workspace.get_text_document(uri).version
+            ):
+                return checked
+            self.schedule(project, uri)
+        return self.checked.get(uri)
+
+    # --- code actions ------------------------------------------------------------------
+
+    def workspace_edit(
+        self, changes: list[actions.FileChange], buffers: Buffers
+    ) -> types.WorkspaceEdit:
+        encoding = str(self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
+        caps = self.client_capabilities.workspace
+        versioned = bool(
+            caps and caps.workspace_edit and caps.workspace_edit.document_changes is True
+        )
+        edits: dict[str, list[types.TextEdit]] = {}
+        doc_changes: list[types.TextDocumentEdit] = []
+        for change in changes:
+            buffer = buffers.get(change.path)
+            uri = buffer.uri if buffer else from_fs_path(str(change.path)) or change.path.as_uri()
+            text_edits = convert.text_edits(change.old, change.new, encoding)
+            edits[uri] = text_edits
+            version = buffer.version if buffer else None
+            doc_changes.append(
+                types.TextDocumentEdit(
+                    text_document=types.OptionalVersionedTextDocumentIdentifier(
+                        uri=uri, version=version
+                    ),
+                    edits=list(text_edits),
+                )
+            )
+        if versioned:
+            return types.WorkspaceEdit(document_changes=doc_changes)
+        return types.WorkspaceEdit(changes=edits)
+
+    def code_actions(
+        self, uri: str, checked: Checked, params: types.CodeActionParams, buffers: Buffers
+    ) -> list[types.CodeAction]:
+        """Runs in the worker: reads the documents from ``buffers`` only."""
+        only = params.context.only
+        want_quick = _kind_wanted(types.CodeActionKind.QuickFix.value, only)
+        # fixing the whole file runs the checker again: only when asked for by kind (on
+        # save) or by hand, not for every light bulb
+        want_all = (
+            params.context.trigger_kind == types.CodeActionTriggerKind.Invoked
+            if only is None
+            else _kind_wanted(FIX_ALL, only)
+        )
+        path = next(p for p, b in buffers.items() if b.uri == uri)
+        text = buffers[path].text
+        text_of = _text_of(buffers)
+        out: list[types.CodeAction] = []
+        if want_quick:
+            for diagnostic, finding in self._selected(checked, params):
+                if finding.fix is not None and self.lazy:
+                    out.append(
+                        types.CodeAction(
+                            title=actions.quick_fix_title(finding),
+                            kind=types.CodeActionKind.QuickFix,
+                            diagnostics=[diagnostic],
+                            is_preferred=finding.fix.applicability.value == "safe",
+                            data={
+                                "uri": uri,
+                                "version": checked.version,
+                                "key": convert.finding_key(finding),
+                            },
+                        )
+                    )
+                elif finding.fix is not None:
+                    change = actions.quick_fix(finding, checked.sources, text_of)
+                    if change is not None:
+                        out.append(
+                            types.CodeAction(
+                                title=actions.quick_fix_title(finding),
+                                kind=types.CodeActionKind.QuickFix,
+                                diagnostics=[diagnostic],
+                                is_preferred=finding.fix.applicability.value == "safe",
+                                edit=self.workspace_edit([change], buffers),
+                            )
+                        )
+                change = actions.suppress(finding, path, text)
+                if change is not None:
+                    out.append(
+                        types.CodeAction(
+                            title=actions.suppress_title(finding),
+                            kind=types.CodeActionKind.QuickFix,
+                            diagnostics=[diagnostic],
+                            edit=self.workspace_edit([change], buffers),
+                        )
+                    )
+        fixable = any(wanted(f, unsafe=False) for f in checked.findings)
+        if want_all and fixable and self.lazy:
+            out.append(
+                types.CodeAction(
+                    title=FIX_ALL_TITLE,
+                    kind=FIX_ALL,
+                    data={"uri": uri, "version": checked.version, "fix_all": True},
+                )
+            )
+        elif want_all and fixable:
+            changes = self.fix_all(path, buffers)
+            if changes:
+                out.append(
+                    types.CodeAction(
+                        title=FIX_ALL_TITLE,
+                        kind=FIX_ALL,
+                        edit=self.workspace_edit(changes, buffers),
+                    )
+                )
+        return out
+
+    def resolve(
+        self, action: types.CodeAction, checked: Checked, buffers: Buffers
+    ) -> types.CodeAction:
+        """The edit of a quick fix or fix-all announced without one (worker thread). An
+        action whose document changed since gets none: the client asks again."""
+        data = action.data if isinstance(action.data, dict) else {}
+        buffer = next((b for b in buffers.values() if b.uri == data.get("uri")), None)
+        version = data.get("version")
+        if buffer is None or buffer.version != version or checked.version != version:
+            return action
+        path = next(p for p, b in buffers.items() if b is buffer)
+        if data.get("fix_all"):
+            changes = self.fix_all(path, buffers)
+        else:
+            key = tuple(data.get("key") or ())
+            finding = next(
+                (f for f in checked.findings if tuple(convert.finding_key(f)) == key), None
+            )
+            change = (
+                actions.quick_fix(finding, checked.sources, _text_of(buffers))
+                if finding is not None
+                else None
+            )
+            changes = [change] if change is not None else []
+        if changes:
+            action.edit = self.workspace_edit(changes, buffers)
+        return action
+
+    def _selected(
+        self, checked: Checked, params: types.CodeActionParams
+    ) -> list[tuple[types.Diagnostic, Finding]]:
+        """The findings the client asks about: by the diagnostics it sends back, else
+        every finding whose range touches the requested range."""
+        by_key = {
+            tuple(convert.finding_key(f)): (d, f)
+            for d, f in zip(checked.diagnostics, checked.findings)
+        }
+        out: list[tuple[types.Diagnostic, Finding]] = []
+        for diagnostic in params.context.diagnostics:
+            data = diagnostic.data if isinstance(diagnostic.data, dict) else None
+            key = tuple(data.get("key", ())) if data else ()
+            if key in by_key:
+                out.append(by_key[key])
+        if out or params.context.diagnostics:
+            return out
+        asked = params.range
+        for d, f in zip(checked.diagnostics, checked.findings):
+            if not (_before(d.range.end, asked.start) or _before(asked.end, d.range.start)):
+                out.append((d, f))
+        return out
+
+    def fix_all(self, path: Path, buffers: Buffers) -> list[actions.FileChange]:
+        """``check --fix FILE`` on the buffers: safe fixes, rounds until nothing changes."""
+        project = self.project_of.get(buffers[path].uri)
+        if project is None:
+            return []
+        texts: dict[Path, str] = {}
+        originals: dict[Path, str] = {}
+        read = _text_of(buffers)
+
+        def text_of(p: Path) -> str:
+            if p not in originals:
+                originals[p] = read(p)
+            return originals[p]
+
+        for _ in range(ROUNDS):
+            overlay = _overlay(buffers)
+            overlay.update({p: _encode(t) for p, t in texts.items()})
+            result = project.check([path], overlay)
+            findings = findings_by_path(result, project.root).get(path, [])
+            if not actions.fix_round(findings, result.sources, texts, text_of):
+                break
+        return [
+            actions.FileChange(p, originals[p], new)
+            for p, new in sorted(texts.items())
+            if new != originals[p]
+        ]
+
+
+def _timed(function, *args):
+    """``function(*args)`` and the CPU time of the thread that ran it."""
+    started = time.thread_time()
+    return function(*args), time.thread_time() - started
+
+
+def _overlay(buffers: Buffers) -> dict[Path, bytes]:
+    """Every open buffer, in the bytes the file would have on disk."""
+    return {path: _encode(buffer.text) for path, buffer in buffers.items()}
+
+
+def _text_of(buffers: Buffers):
+    """A buffer's text when the file is open, else the file's."""
+
+    def text_of(path: Path) -> str:
+        buffer = buffers.get(path)
+        if buffer is not None:
+            return buffer.text
+        data, error = read_regular(path, DEFAULT_MAX_FILE_SIZE)
+        if data is None:
+            raise OSError(error)
+        return decode(data)[0]
+
+    return text_of
+
+
+def _kind_wanted(kind: str, only: list[str] | None) -> bool:
+    """LSP's rule: a kind is wanted when ``only`` names it or a prefix of it."""
+    if only is None:
+        return True
+    return any(kind == str(o) or kind.startswith(f"{o}.") for o in only)
+
+
+def _before(a: types.Position, b: types.Position) -> bool:
+    return (a.line, a.character) < (b.line, b.character)
+
+
+def _encode(text: str) -> bytes:
+    """A buffer in its file's encoding (a ``# coding:`` line may name one)."""
+    data = text.encode("utf-8")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        if encoding not in ("utf-8", "utf-8-sig"):
+            return text.encode(encoding)
+    except (SyntaxError, LookupError, UnicodeEncodeError):
+        pass
+    return data
+
+
+def make_server(*, use_disk_cache: bool = True, debounce: float = DEBOUNCE) -> Server:
+    server = Server(use_disk_cache=use_disk_cache, debounce=debounce)
+
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: Server, params: types.InitializeParams) -> None:
+        text = params.capabilities.text_document
+        if text is not None and text.diagnostic is not None:
+            ls.pull = True
+            ls.feature(
+                types.TEXT_DOCUMENT_DIAGNOSTIC,
+                types.DiagnosticOptions(
+                    identifier="tvusage-lint",
+                    inter_file_dependencies=True,
+                    workspace_diagnostics=False,
+                ),
+            )(pull_diagnostics)
+        action = text.code_action if text is not None else None
+        ls.lazy = bool(
+            action
+            and action.data_support
+            and action.resolve_support
+            and "edit" in action.resolve_support.properties
+        )
+        workspace = params.capabilities.workspace
+        ls.refresh = bool(
+            workspace and workspace.diagnostics and workspace.diagnostics.refresh_support
+        )
+
+    async def pull_diagnostics(
+        ls: Server, params: types.DocumentDiagnosticParams
+    ) -> types.RelatedFullDocumentDiagnosticReport:
+        checked = await ls.fresh(params.text_document.uri)
+        return types.RelatedFullDocumentDiagnosticReport(
+            items=checked.diagnostics if checked is not None else []
+        )
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: Server, params: types.DidOpenTextDocumentParams) -> None:
+        ls.opened(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: Server, params: types.DidChangeTextDocumentParams) -> None:
+        project = ls.project_of.get(params.text_document.uri)
+        if project is not None:
+            ls.schedule(project, params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: Server, params: types.DidSaveTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        project = ls.project_of.get(uri)
+        if project is not None:
+            ls.schedule(project, uri)
+        elif uri in ls.project_of:  # its configuration was broken: perhaps no longer
+            ls.opened(uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: Server, params: types.DidCloseTextDocumentParams) -> None:
+        ls.closed(params.text_document.uri)
+
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(
+            code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL],
+            resolve_provider=True,
+        ),
+    )
+    async def code_action(
+        ls: Server, params: types.CodeActionParams
+    ) -> list[types.CodeAction] | None:
+        uri = params.text_document.uri
+        checked = await ls.fresh(uri)
+        if checked is None:
+            return None
+        loop = asyncio.get_running_loop()
+        buffers = ls.buffers()
+        return await loop.run_in_executor(ls.worker, ls.code_actions, uri, checked, params, buffers)
+
+    @server.feature(types.CODE_ACTION_RESOLVE)
+    async def code_action_resolve(ls: Server, action: types.CodeAction) -> types.CodeAction:
+        data = action.data if isinstance(action.data, dict) else {}
+        uri = data.get("uri")
+        checked = await ls.fresh(uri) if isinstance(uri, str) else None
+        if checked is None:
+            return action
+        loop = asyncio.get_running_loop()
+        buffers = ls.buffers()
+        return await loop.run_in_executor(ls.worker, ls.resolve, action, checked, buffers)
+
+    @server.feature(types.SHUTDOWN)
+    def shutdown(ls: Server, params: None) -> None:
+        ls.stopping = True
+        ls.worker.shutdown(wait=False, cancel_futures=True)
+
+    return server
+
+
+def serve(*, use_disk_cache: bool = True, log_file: str | None = None) -> None:
+    """Run the server on stdin/stdout until the client exits it."""
+    if log_file:
+        logging.basicConfig(
+            filename=log_file, level=logging.DEBUG, format="%(asctime)s %(name)s %(message)s"
+        )
+        logging.getLogger("pygls").setLevel(logging.INFO)
+    make_server(use_disk_cache=use_disk_cache).start_io()
