@@ -28,9 +28,10 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from tvusage_lint.cpp import diagnostics
 from tvusage_lint.suppressions import Suppressions, scan_cpp
 
 MACRO = "C10_LOG_API_USAGE_ONCE"
@@ -256,10 +257,6 @@ void __tvusage_log(const char*);
 _INCLUDE = re.compile(rb"^[ \t]*#[ \t]*(?:include|include_next|import)\b[^\n]*", re.M)
 _KEEP_GOING = 0x200  # CXTranslationUnit_KeepGoing: a fatal error does not stop the parse
 _RETAIN_BRANCHES = 0x8000  # CXTranslationUnit_RetainExcludedConditionalBlocks: parse every branch
-_STRUCTURAL = re.compile(
-    r"^(?:expected '\}'|extraneous closing brace|unterminated |missing terminating"
-    r"|#(?:else|elif|endif)\b.* without #if|#(?:else|elif)\b.* after #else)"
-)
 
 _INDEX: Any = None
 _KINDS: Any = None
@@ -307,6 +304,7 @@ class _Parsed:
     functions: list[tuple[Any, ...]]  # raw function records (byte offsets)
     namespaces: list[tuple[int, int, str]]  # (start, end, qualname) in bytes
     diagnostics: list[tuple[str, int]]  # (message, byte offset) of errors
+    categories: list[int] = field(default_factory=list)  # libclang's category of each error
 
 
 def _parse(
@@ -345,12 +343,14 @@ def _parse(
         if diag.severity < 3:
             continue
         message = diag.spelling
+        category = diag.category_number
         offset = -1
-        if _UNDECLARED.match(message) or _STRUCTURAL.match(message):
+        if diagnostics.located(category, message):
             location = diag.location
             if location.file is not None and location.file.name == name:
                 offset = location.offset
         out.diagnostics.append((message, offset))
+        out.categories.append(category)
     functions = kinds["functions"]
     classes = kinds["classes"]
     namespace = kinds["namespace"]
@@ -915,10 +915,10 @@ class _Plan:
             for record in parsed.functions:
                 self.records.setdefault((record[1] + "::" + record[0], record[5]), record)
             self.namespaces.extend(n for n in parsed.namespaces if n not in self.namespaces)
-            for message, offset in parsed.diagnostics:
-                self.messages.append(message)
-                if _STRUCTURAL.match(message):
-                    self.structural.append((offset, message))
+            self.messages.extend(message for message, _ in parsed.diagnostics)
+            self.structural.extend(
+                diagnostics.real_errors(parsed.diagnostics, parsed.categories, code, self.to_char)
+            )
 
 
 def _analyse(
