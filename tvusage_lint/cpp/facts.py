@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from tvusage_lint.cpp import diagnostics
+from tvusage_lint.cpp import diagnostics, guard
 from tvusage_lint.suppressions import Suppressions, scan_cpp
 
 MACRO = "C10_LOG_API_USAGE_ONCE"
@@ -864,6 +864,13 @@ def _extract(data: bytes, filename: str, messages: list[str] | None = None) -> C
             suppressions=scan_cpp(text),
             error="unterminated /* comment",
             error_line=lines.line(views.unterminated),
+        )
+    danger = guard.hazard(views.code, views.nocomment)
+    if danger is not None:
+        return CppFacts(
+            suppressions=scan_cpp(text),
+            error=f"not parsed, libclang would overflow its stack: {danger[1]}",
+            error_line=lines.line(danger[0]),
         )
     source = text.encode("utf-8")
     to_char, to_byte = _offset_maps(text, source)

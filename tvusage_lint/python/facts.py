@@ -750,7 +750,8 @@ def extract(data: bytes, *, layers: bool = True) -> PyFacts:
         msg = exc.msg or "invalid syntax"
         return failed(f"syntax error: {msg}", exc.lineno or 1, max((exc.offset or 1) - 1, 0))
     except (ValueError, RecursionError, MemoryError) as exc:
-        return failed(f"cannot parse: {exc}".splitlines()[0])
+        # the parser's own stack overflow is a MemoryError with no message
+        return failed(f"cannot parse: {str(exc) or 'nesting too deep'}".splitlines()[0])
     helper_lines = []
     pos, line, counted = text.find(HELPER), 1, 0
     while pos != -1:
