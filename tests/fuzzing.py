@@ -20,7 +20,7 @@ CPP_SUFFIXES = (".cpp", ".cu", ".h", ".mm")
 
 settings.register_profile(
     "default",
-    max_examples=120,
+    max_examples=100,
     deadline=None,
     derandomize=True,  # the same examples on every run: a red test is reproducible
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
