@@ -69,9 +69,10 @@ def package_root(folder: Path) -> Path:
     return root
 
 
-def module_name(path: Path) -> tuple[str, bool]:
+def module_name(path: Path, root: Path | None = None) -> tuple[str, bool]:
+    """``root``: ``package_root(path.parent)`` when the caller knows it."""
     folder = path.parent
-    root = package_root(folder)
+    root = package_root(folder) if root is None else root
     rel = path.relative_to(root).with_suffix("")
     parts = list(rel.parts)
     is_package = parts[-1] == "__init__"
@@ -151,9 +152,16 @@ def discover(
             reported[absolute] = None
     context: dict[Path, None] = {}
     roots: set[Path] = set()
+    tops: dict[Path, Path] = {}  # folder → its package root: one walk up per folder, not per file
+
+    def top_of(folder: Path) -> Path:
+        if folder not in tops:
+            tops[folder] = package_root(folder)
+        return tops[folder]
+
     for file in reported:
         if file.suffix == ".py":
-            top = package_root(file.parent)
+            top = top_of(file.parent)
             if top != file.parent:
                 # the outermost package folder (below the root)
                 rel = file.parent.relative_to(top)
@@ -170,7 +178,7 @@ def discover(
     for file, report in [*((f, True) for f in reported), *((f, False) for f in context)]:
         display = display_path(file, cwd)
         if file.suffix == ".py":
-            module, is_package = module_name(file)
+            module, is_package = module_name(file, top_of(file.parent))
             found.python.append(SourceFile(file, display, module, is_package, report))
             continue
         if _excluded(file, cpp_exclude):
