@@ -70,8 +70,10 @@ class Cache:
         self._load()
 
     def _load(self) -> None:
+        from tvusage_lint.gcpause import paused
+
         try:
-            with open(self.file, "rb") as handle:
+            with open(self.file, "rb") as handle, paused():
                 data = pickle.load(handle)
         except FileNotFoundError:
             return
