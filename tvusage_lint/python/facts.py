@@ -38,7 +38,7 @@ SCOPE_FUNCTION = "function"  # a module-level function
 SCOPE_NESTED = "nested"  # a function inside a function, or a class inside one
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Span:
     line: int
     col: int  # 0-based, as ast gives it
@@ -46,7 +46,7 @@ class Span:
     end_col: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LogCall:
     """One call of the logging helper (or of ``torch._C._log_api_usage_once``)."""
 
@@ -62,13 +62,13 @@ class LogCall:
     callee: str  # how the helper was named: "_log_api_usage_once", "utils._log_api_usage_once"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Decorator:
     name: str  # dotted name of the decorator (call target for ``@d(...)``)
     first_arg: str  # dotted name of the first positional argument, if a name
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FunctionFact:
     name: str
     qualname: str  # "nms", "ResNet.__init__"
@@ -85,7 +85,7 @@ class FunctionFact:
     calls: tuple[str, ...]  # names called in the body (only for registered functions)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ClassFact:
     name: str
     span: Span
@@ -96,7 +96,7 @@ class ClassFact:
     nested: bool  # defined inside a function
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ImportFact:
     module: str  # "torch.nn" / "" for ``from . import x``
     level: int  # relative depth, 0 for absolute
@@ -107,7 +107,7 @@ class ImportFact:
     top_level: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PyFacts:
     """Everything one Python file tells the rules."""
 
