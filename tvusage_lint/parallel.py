@@ -7,6 +7,7 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 from tvusage_lint.cache import Cache, content_key
 from tvusage_lint.discovery import SourceFile
@@ -59,6 +60,20 @@ def _context():
         return None
 
 
+def _isolated(kind: str, items: list[tuple[str, str]]) -> list[tuple[str, object]]:
+    """Parse ``items`` in a fresh process; when it dies too, halve them until the file
+    that kills it is found: that file gets a parse error, the others their facts."""
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=_context()) as pool:
+            return pool.submit(_extract_many, kind, items).result()
+    except BrokenProcessPool:
+        if len(items) == 1:
+            error = "the parser crashed on this file (its process died); please report it"
+            return [("", _extract(kind, None, error, items[0][1]))]
+        half = len(items) // 2
+        return _isolated(kind, items[:half]) + _isolated(kind, items[half:])
+
+
 def _in_workers(
     kind: str, items: list[tuple[str, str]], workers: int, progress: Progress | None
 ) -> list[tuple[str, object]]:
@@ -75,7 +90,10 @@ def _in_workers(
         if progress is not None:
             progress(kind, done, len(items))
         for c, future in enumerate(futures, start=1):
-            part = future.result()
+            try:
+                part = future.result()
+            except BrokenProcessPool:  # a worker died (a parser crash, the OOM killer)
+                part = _isolated(kind, chunks[c])
             results[c::n] = part
             done += len(part)
             if progress is not None:
