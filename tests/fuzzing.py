@@ -20,7 +20,7 @@ CPP_SUFFIXES = (".cpp", ".cu", ".h", ".mm")
 
 settings.register_profile(
     "default",
-    max_examples=100,
+    max_examples=250,
     deadline=None,
     derandomize=True,  # the same examples on every run: a red test is reproducible
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
@@ -209,11 +209,22 @@ COMMON: tuple[Mutation, ...] = (
 PYTHON: tuple[Mutation, ...] = (*COMMON, coding_cookie, deep_nesting)
 CPP: tuple[Mutation, ...] = (*COMMON, cpp_braces, cpp_directive, cpp_deep)
 
+# mutations that usually leave the file parseable, after the logging is stripped: the
+# examples that reach the fixer and its properties (re-parses, logging only, CRLF, BOM)
+GENTLE: tuple[Mutation, ...] = (crlf, bom, tabs, coding_cookie, long_line, duplicate_line)
+
 _INT = st.integers(min_value=0, max_value=2**31)
 
 
 def mutations(kinds: tuple[Mutation, ...]) -> st.SearchStrategy[list[tuple[Mutation, int, int]]]:
     return st.lists(st.tuples(st.sampled_from(kinds), _INT, _INT), min_size=1, max_size=3)
+
+
+def stripped_then(
+    kinds: tuple[Mutation, ...],
+) -> st.SearchStrategy[list[tuple[Mutation, int, int]]]:
+    gentle = st.lists(st.tuples(st.sampled_from(kinds), _INT, _INT), max_size=2)
+    return gentle.map(lambda steps: [(strip_logging, 0, 0), *steps])
 
 
 def apply(data: bytes, steps: list[tuple[Mutation, int, int]]) -> bytes:

@@ -138,3 +138,15 @@ def test_mutated_cpp(trees: Trees, source: tuple[Path, str], steps: list) -> Non
     tree, rel = source
     data = (tree / rel).read_bytes()
     check_properties(trees, tree, rel, fuzzing.apply(data, steps))
+
+
+@given(
+    source=fuzzing.st.sampled_from(PY_FILES + CPP_FILES),
+    steps=fuzzing.stripped_then(fuzzing.GENTLE),
+)
+def test_stripped_and_gently_mutated_files_are_fixed_safely(
+    trees: Trees, source: tuple[Path, str], steps: list
+) -> None:
+    tree, rel = source
+    data = (tree / rel).read_bytes()
+    check_properties(trees, tree, rel, fuzzing.apply(data, steps))
