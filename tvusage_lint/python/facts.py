@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import operator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -126,6 +127,21 @@ class PyFacts:
     torch_bound: bool  # ``torch`` is a module-level name
     suppressions: tuple[tuple[int, tuple[str, ...]], ...]  # (line, codes); () = bare
     layers: tuple[LayerHit, ...] = ()  # hand-rolled torchvision.ops layers (TVU401-TVU404)
+
+
+def _pickle_by_fields(cls: type) -> None:
+    """Pickle as ``cls(*fields)``: the cache and the parse workers move ~500,000 facts per
+    20,000 modules, and dataclasses' own state functions for slotted classes are Python
+    loops that took half of a warm run (this is twice as fast both ways)."""
+    get = operator.attrgetter(*cls.__slots__)
+    if len(cls.__slots__) == 1:
+        cls.__reduce__ = lambda self: (cls, (get(self),))  # type: ignore[method-assign]
+    else:
+        cls.__reduce__ = lambda self: (cls, get(self))  # type: ignore[method-assign]
+
+
+for _cls in (Span, LogCall, Decorator, FunctionFact, ClassFact, ImportFact, PyFacts):
+    _pickle_by_fields(_cls)
 
 
 def failed(reason: str, line: int = 1, col: int = 0) -> PyFacts:
