@@ -28,3 +28,14 @@ def test_fix_of_a_file_too_deep_for_libcst_is_skipped_and_the_others_are_fixed(
     )
     assert (tmp_path / "torchvision/ops/boxes.py").read_bytes() == before
     assert "_log_api_usage_once(nms)" in (tmp_path / "torchvision/ops/misc.py").read_text()
+
+
+def test_a_python_file_too_deep_for_the_parser_says_so(tmp_path: Path) -> None:
+    # CPython's parser raises a MemoryError without a message on 100,000 nested unary
+    # operators: the finding read "cannot parse: " with nothing after it
+    write_tree(tmp_path, {"torchvision/ops/deep.py": "x = " + "-" * 100_000 + "1\n"})
+    result = run_cli(["check", "--no-cache", "-q", "torchvision/ops/deep.py"], tmp_path)
+    assert result.output == (
+        "torchvision/ops/deep.py:1:1: TVU001 cannot check this file: "
+        "cannot parse: nesting too deep\n"
+    )
