@@ -1,6 +1,6 @@
 """Mutations of real code for the fuzz tests, and the hypothesis profiles they run under.
 
-``TVUSAGE_FUZZ=long`` runs 4,000 examples per test (about 10 minutes, a new random
+``TVUSAGE_FUZZ=long`` runs 4,000 examples per test (about 5 minutes, a new random
 seed each time); the default profile (600, the same examples every run) keeps the fuzz
 tests within about a minute of the default test run.
 """
