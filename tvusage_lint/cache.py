@@ -235,8 +235,11 @@ class Cache:
         if len(header) > _MAX_HEADER or header != _header():
             self._unusable("not a store of this tvusage-lint version")
             return
+        from tvusage_lint.gcpause import paused
+
         try:
-            self.entries = self._decode(body)
+            with paused():  # millions of acyclic facts: collections would walk them for nothing
+                self.entries = self._decode(body)
         except Exception as exc:  # noqa: BLE001 - any broken store is only a warning
             self._unusable(f"{type(exc).__name__}: {str(exc)[:200]}")
 

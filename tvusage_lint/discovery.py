@@ -88,9 +88,10 @@ def project_root(start: Path) -> Path:
     return here.resolve()
 
 
-def module_name(path: Path) -> tuple[str, bool]:
+def module_name(path: Path, root: Path | None = None) -> tuple[str, bool]:
+    """``root``: ``package_root(path.parent)`` when the caller knows it."""
     folder = path.parent
-    root = package_root(folder)
+    root = package_root(folder) if root is None else root
     rel = path.relative_to(root).with_suffix("")
     parts = list(rel.parts)
     is_package = parts[-1] == "__init__"
@@ -176,9 +177,16 @@ def discover(
             reported.setdefault(absolute, root)
     context: dict[Path, Path] = {}
     roots: dict[Path, Path] = {}
+    tops: dict[Path, Path] = {}  # folder → its package root: one walk up per folder, not per file
+
+    def top_of(folder: Path) -> Path:
+        if folder not in tops:
+            tops[folder] = package_root(folder)
+        return tops[folder]
+
     for file, root in reported.items():
         if file.suffix == ".py":
-            top = package_root(file.parent)
+            top = top_of(file.parent)
             if top != file.parent:
                 # the outermost package folder (below the root)
                 rel = file.parent.relative_to(top)
@@ -222,7 +230,7 @@ def discover(
     for file, report, root, place in chosen.values():
         display = display_path(file, cwd)
         if place is None:
-            module, is_package = module_name(file)
+            module, is_package = module_name(file, top_of(file.parent))
             found.python.append(SourceFile(file, display, module, is_package, report, root=root))
         else:
             rel, package = place

@@ -82,6 +82,12 @@ class Engine:
     # --- a run ------------------------------------------------------------------------------
 
     def run(self, paths: list[str], *, cwd: Path | None = None) -> Result:
+        from tvusage_lint.gcpause import paused
+
+        with paused():
+            return self._run(paths, cwd)
+
+    def _run(self, paths: list[str], cwd: Path | None) -> Result:
         settings = self.settings
         found: Discovery = discover(
             paths,

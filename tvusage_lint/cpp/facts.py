@@ -28,9 +28,10 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from tvusage_lint.cpp import diagnostics, guard
 from tvusage_lint.cpp.stable import Unit
 from tvusage_lint.cpp.stable import scan as scan_unit
 from tvusage_lint.suppressions import Suppressions, scan_cpp
@@ -259,10 +260,6 @@ void __tvusage_log(const char*);
 _INCLUDE = re.compile(rb"^[ \t]*#[ \t]*(?:include|include_next|import)\b[^\n]*", re.M)
 _KEEP_GOING = 0x200  # CXTranslationUnit_KeepGoing: a fatal error does not stop the parse
 _RETAIN_BRANCHES = 0x8000  # CXTranslationUnit_RetainExcludedConditionalBlocks: parse every branch
-_STRUCTURAL = re.compile(
-    r"^(?:expected '\}'|extraneous closing brace|unterminated |missing terminating"
-    r"|#(?:else|elif|endif)\b.* without #if|#(?:else|elif)\b.* after #else)"
-)
 
 _INDEX: Any = None
 _KINDS: Any = None
@@ -310,6 +307,7 @@ class _Parsed:
     functions: list[tuple[Any, ...]]  # raw function records (byte offsets)
     namespaces: list[tuple[int, int, str]]  # (start, end, qualname) in bytes
     diagnostics: list[tuple[str, int]]  # (message, byte offset) of errors
+    categories: list[int] = field(default_factory=list)  # libclang's category of each error
 
 
 def _parse(
@@ -348,12 +346,14 @@ def _parse(
         if diag.severity < 3:
             continue
         message = diag.spelling
+        category = diag.category_number
         offset = -1
-        if _UNDECLARED.match(message) or _STRUCTURAL.match(message):
+        if diagnostics.located(category, message):
             location = diag.location
             if location.file is not None and location.file.name == name:
                 offset = location.offset
         out.diagnostics.append((message, offset))
+        out.categories.append(category)
     functions = kinds["functions"]
     classes = kinds["classes"]
     namespace = kinds["namespace"]
@@ -868,6 +868,13 @@ def _extract(data: bytes, filename: str, messages: list[str] | None = None) -> C
             error="unterminated /* comment",
             error_line=lines.line(views.unterminated),
         )
+    danger = guard.hazard(views.code, views.nocomment)
+    if danger is not None:
+        return CppFacts(
+            suppressions=scan_cpp(text),
+            error=f"not parsed, libclang would overflow its stack: {danger[1]}",
+            error_line=lines.line(danger[0]),
+        )
     source = text.encode("utf-8")
     to_char, to_byte = _offset_maps(text, source)
     source = _INCLUDE.sub(lambda m: b" " * len(m.group(0)), source)
@@ -918,10 +925,10 @@ class _Plan:
             for record in parsed.functions:
                 self.records.setdefault((record[1] + "::" + record[0], record[5]), record)
             self.namespaces.extend(n for n in parsed.namespaces if n not in self.namespaces)
-            for message, offset in parsed.diagnostics:
-                self.messages.append(message)
-                if _STRUCTURAL.match(message):
-                    self.structural.append((offset, message))
+            self.messages.extend(message for message, _ in parsed.diagnostics)
+            self.structural.extend(
+                diagnostics.real_errors(parsed.diagnostics, parsed.categories, code, self.to_char)
+            )
 
 
 def _analyse(

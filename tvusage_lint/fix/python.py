@@ -44,12 +44,15 @@ def fix_text(text: str, findings: list[Finding], *, unsafe: bool, module_name: s
         reason = f"libcst cannot parse the file: {exc}".splitlines()[0]
         return FixResult(text, [], [(f, reason) for f in chosen])
     comments = any(f.fix is not None and f.fix.action == "remove-suppression" for f in chosen)
-    index = _Index(module, text, comments)
-    planner = _Planner(module, index, module_name)
-    applied, skipped = planner.run(chosen)
-    if not applied:
-        return FixResult(text, [], skipped)
-    new = module.visit(_Apply(planner.plan, module_name)).code
+    try:  # libcst's visitors and code generation recurse once per level of an expression
+        index = _Index(module, text, comments)
+        planner = _Planner(module, index, module_name)
+        applied, skipped = planner.run(chosen)
+        if not applied:
+            return FixResult(text, [], skipped)
+        new = module.visit(_Apply(planner.plan, module_name)).code
+    except RecursionError:
+        return FixResult(text, [], [(f, "the file nests too deeply for libcst") for f in chosen])
     if new == text:
         return FixResult(text, applied, skipped)
     reason = check(text, new)

@@ -15,7 +15,7 @@ DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 BLOCKS = ("body", "orelse", "finalbody")  # the statement lists of a compound statement
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Span:
     line: int
     col: int  # 0-based, as ast gives it

@@ -41,6 +41,7 @@ class Checker:
         self.settings = settings
         self.points = points
         self._styles: dict[str, bool] = {}  # module → relative imports? (scans siblings once)
+        self._packages: dict[str, list[Module]] | None = None  # package → its modules
 
     def run(self) -> dict[str, list[Finding]]:
         """Findings per displayed path; a crash in one rule costs only that rule's findings."""
@@ -130,11 +131,11 @@ class Checker:
 
     def _find_style(self, module: Module) -> bool:
         top = module.top
-        siblings = [
-            other
-            for other in self.index.modules.values()
-            if other.package == module.package and other is not module
-        ]
+        if self._packages is None:  # once per run: a scan per module is quadratic
+            self._packages = {}
+            for other in self.index.modules.values():
+                self._packages.setdefault(other.package, []).append(other)
+        siblings = [other for other in self._packages[module.package] if other is not module]
 
         helper_module = self.index.helper_module
 
