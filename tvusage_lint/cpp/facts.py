@@ -26,6 +26,7 @@ libclang recovers from the undeclared names a body is full of.
 
 from __future__ import annotations
 
+import atexit
 import bisect
 import re
 from dataclasses import dataclass, field
@@ -265,12 +266,20 @@ _INDEX: Any = None
 _KINDS: Any = None
 
 
+def _drop_index() -> None:
+    """Free the index while the bindings still work: at interpreter shutdown its
+    ``__del__`` would find ``clang.cindex`` torn down and print a traceback."""
+    global _INDEX
+    _INDEX = None
+
+
 def _cindex() -> tuple[Any, Any]:
     global _INDEX, _KINDS
     if _INDEX is None:
         from clang import cindex
 
         _INDEX = cindex.Index.create()
+        atexit.register(_drop_index)
         K = cindex.CursorKind
         # Cursor kinds as their numbers (``Cursor._kind_id``, a ctypes field of every
         # libclang release): ``cursor.kind`` builds an object on each call.
