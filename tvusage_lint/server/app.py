@@ -288,30 +288,24 @@ class Server(LanguageServer):
         out: list[types.CodeAction] = []
         if want_quick:
             for diagnostic, finding in self._selected(checked, params):
-                if finding.fix is not None and self.lazy:
-                    out.append(
-                        types.CodeAction(
-                            title=actions.quick_fix_title(finding),
-                            kind=types.CodeActionKind.QuickFix,
-                            diagnostics=[diagnostic],
-                            is_preferred=finding.fix.applicability.value == "safe",
-                            data={
-                                "uri": uri,
-                                "version": checked.version,
-                                "key": convert.finding_key(finding),
-                            },
-                        )
-                    )
-                elif finding.fix is not None:
-                    change = actions.quick_fix(finding, checked.sources, text_of)
-                    if change is not None:
+                if finding.fix is not None:
+                    # a lazy client resolves the edit when the user picks the action
+                    edit, data = None, None
+                    if self.lazy:
+                        key = convert.finding_key(finding)
+                        data = {"uri": uri, "version": checked.version, "key": key}
+                    else:
+                        change = actions.quick_fix(finding, checked.sources, text_of)
+                        edit = None if change is None else self.workspace_edit([change], buffers)
+                    if data is not None or edit is not None:
                         out.append(
                             types.CodeAction(
                                 title=actions.quick_fix_title(finding),
                                 kind=types.CodeActionKind.QuickFix,
                                 diagnostics=[diagnostic],
                                 is_preferred=finding.fix.applicability.value == "safe",
-                                edit=self.workspace_edit([change], buffers),
+                                edit=edit,
+                                data=data,
                             )
                         )
                 change = actions.suppress(finding, path, text)
