@@ -84,6 +84,12 @@ class Module:
         return out
 
     @cached_property
+    def all_set(self) -> frozenset[str] | None:
+        """The static ``__all__`` as a set: lookups test it once per star import."""
+        names = self.facts.all_names
+        return None if names is None else frozenset(names)
+
+    @cached_property
     def star_imports(self) -> list[str]:
         return [
             self.absolute(imp.module, imp.level)
@@ -113,9 +119,17 @@ class Module:
 @dataclass
 class Index:
     modules: dict[str, Module] = field(default_factory=dict)
+    # (module, name) → what ``_lookup`` found: a name re-exported through star imports
+    # is asked for again and again (every package ``__all__`` entry, every base class)
+    _found: dict[tuple[str, str], str | None] = field(default_factory=dict, repr=False)
+    _stars: dict[str, tuple[dict[str, list[tuple[int, Module]]], list[tuple[int, Module]]]] = field(
+        default_factory=dict, repr=False
+    )
 
     def add(self, module: Module) -> None:
         self.modules[module.name] = module
+        self._found.clear()
+        self._stars.clear()
 
     # --- name resolution ---------------------------------------------------------
 
@@ -129,6 +143,14 @@ class Index:
         return self.canonical(full, 0) if rest else full
 
     def _lookup(self, module: Module, name: str, hops: int) -> str | None:
+        if hops:  # deeper down the answer may be the hop limit's: only full lookups are kept
+            return self._lookup_uncached(module, name, hops)
+        key = (module.name, name)
+        if key not in self._found:
+            self._found[key] = self._lookup_uncached(module, name, 0)
+        return self._found[key]
+
+    def _lookup_uncached(self, module: Module, name: str, hops: int) -> str | None:
         if hops > _MAX_HOPS:
             return None
         if name in module.defined:
@@ -145,16 +167,37 @@ class Index:
         sub = f"{module.name}.{name}" if module.is_package else ""
         if sub and sub in self.modules:
             return sub
-        for star in module.star_imports:
-            other = self.modules.get(star)
-            if other is None or name.startswith("_"):
-                continue
-            if other.facts.all_names is not None and name not in other.facts.all_names:
-                continue
+        if name.startswith("_"):
+            return None
+        for other in self._star_sources(module, name):
             found = self._lookup(other, name, hops + 1)
             if found is not None:
                 return found
         return None
+
+    def _star_sources(self, module: Module, name: str) -> list[Module]:
+        """The star-imported modules ``name`` may come from, in import order: those whose
+        ``__all__`` lists it and those without ``__all__``. A table per module, so a
+        package star-importing many modules answers in O(1), not one test per import."""
+        table = self._stars.get(module.name)
+        if table is None:
+            listing: dict[str, list[tuple[int, Module]]] = {}
+            open_: list[tuple[int, Module]] = []  # no static __all__: any public name
+            for i, star in enumerate(module.star_imports):
+                other = self.modules.get(star)
+                if other is None:
+                    continue
+                if other.all_set is None:
+                    open_.append((i, other))
+                else:
+                    for listed in other.all_set:
+                        listing.setdefault(listed, []).append((i, other))
+            table = self._stars[module.name] = (listing, open_)
+        listing, open_ = table
+        found = listing.get(name, [])
+        if open_:
+            found = sorted(found + open_, key=lambda pair: pair[0])
+        return [other for _, other in found]
 
     def canonical(self, qualified: str, hops: int = 0) -> str:
         """Follow re-exports: ``torchvision.transforms.v2.Resize`` → where it is defined."""
@@ -336,14 +379,14 @@ class Index:
         qualified = f"{module.name}.{name}"
         if qualified in self.listed:
             return True
-        all_names = module.facts.all_names
+        all_names = module.all_set
         if all_names is not None:
             if name not in all_names:
                 return False
         elif not module.facts.has_all and not module.is_package:
             package = self.modules.get(module.package)
-            if package is not None and package.facts.all_names is not None:
-                if name not in package.facts.all_names:
+            if package is not None and package.all_set is not None:
+                if name not in package.all_set:
                     return False
                 if self._lookup(package, name, 0) != qualified:
                     return False

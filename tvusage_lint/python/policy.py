@@ -282,7 +282,7 @@ class Policy:
             ):
                 continue
             if policy.classes == "main-modules":
-                listed = module.facts.all_names is not None and cls.name in module.facts.all_names
+                listed = module.all_set is not None and cls.name in module.all_set
                 if not listed and not built:
                     continue  # a submodule: not an entry point
             status, via = self.class_status(qualified, strict)
