@@ -14,7 +14,7 @@ import os
 import signal
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 _HELD = (signal.SIGINT, signal.SIGTERM)
@@ -51,13 +51,15 @@ def signals_deferred() -> Iterator[None]:
 
 def replace_file(
     path: Path,
-    data: bytes,
+    data: bytes | Sequence[bytes],
     *,
     mode: int | None = None,
     owner: tuple[int, int] | None = None,
     verify: Callable[[], None] | None = None,
 ) -> None:
-    """Write ``data`` to a temporary file beside ``path``, flush it to disk, call
+    """Write ``data`` (bytes, or chunks written one after another, so a large body
+    need not be copied to put a header before it) to a temporary file beside ``path``,
+    flush it to disk, call
     ``verify`` (it raises to abort: ``path`` is left as it is), rename it over ``path``.
 
     ``mode`` sets the permission bits (a new temporary file has 0o600); ``owner``
@@ -67,9 +69,10 @@ def replace_file(
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tvusage-tmp", dir=path.parent)
         try:
             try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view) :]
+                for chunk in (data,) if isinstance(data, bytes) else data:
+                    view = memoryview(chunk)
+                    while view:
+                        view = view[os.write(fd, view) :]
                 if owner is not None and hasattr(os, "fchown"):
                     with contextlib.suppress(OSError):
                         os.fchown(fd, *owner)

@@ -298,7 +298,9 @@ class Cache:
             ):
                 if not (home / name).exists():
                     replace_file(home / name, text.encode(), mode=0o644)
-            replace_file(self.file, _header() + b"\n" + _codec().encode(sections), mode=0o600)
+            body = _codec().encode(sections)
+            del sections, data  # the encoded store is the only copy the write needs
+            replace_file(self.file, (_header(), b"\n", body), mode=0o600)
             self.dirty = False
         except OSError as exc:
             self.warnings.append(f"cannot write cache in {self.folder}: {exc.strerror or exc}")
