@@ -56,22 +56,19 @@ class Engine:
         from tvusage_lint import parallel
 
         layers = any(code.startswith("TVU4") for code in self.settings.select)
-        return parallel.facts_for(
-            files,
-            parallel.PY_LAYERS if layers else parallel.PY,
-            cache=self.cache,
-            jobs=self.jobs,
-            progress=self.progress,
-            limit=self.settings.max_file_size,
-            overlay=self.overlay,
-        )
+        return self._facts(files, parallel.PY_LAYERS if layers else parallel.PY)  # type: ignore[return-value]
 
     def cpp_facts(self, files: list[SourceFile]) -> list[object]:
+        return self._facts(files, "cpp")
+
+    def _facts(self, files: list[SourceFile], kind: str) -> list[object]:
+        """Facts of one kind: cached, or read (through the overlay, under the size cap)
+        and parsed."""
         from tvusage_lint import parallel
 
         return parallel.facts_for(
             files,
-            "cpp",
+            kind,
             cache=self.cache,
             jobs=self.jobs,
             progress=self.progress,

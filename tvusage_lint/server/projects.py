@@ -71,13 +71,7 @@ class LiveEngine(Engine):
         super().__init__(settings, cache=cache, jobs=1, overlay=overlay)
         self.known = known  # (kind, path) → (size, mtime_ns, facts) of files on disk
 
-    def python_facts(self, files: list[SourceFile]) -> list:  # type: ignore[override]
-        return self._facts("py", files, super().python_facts)
-
-    def cpp_facts(self, files: list[SourceFile]) -> list[object]:
-        return self._facts("cpp", files, super().cpp_facts)
-
-    def _facts(self, kind: str, files: list[SourceFile], parse) -> list:
+    def _facts(self, files: list[SourceFile], kind: str) -> list[object]:
         out: list[object] = [None] * len(files)
         todo: list[int] = []
         stamps: dict[int, tuple[int, int]] = {}
@@ -97,7 +91,7 @@ class LiveEngine(Engine):
             else:
                 todo.append(i)
         if todo:
-            for i, facts in zip(todo, parse([files[i] for i in todo])):
+            for i, facts in zip(todo, super()._facts([files[i] for i in todo], kind)):
                 out[i] = facts
                 if i in stamps:
                     self.known[(kind, files[i].path)] = (*stamps[i], facts)
