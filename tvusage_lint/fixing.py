@@ -16,8 +16,16 @@ from pathlib import Path
 from tvusage_lint.discovery import SourceFile, project_root
 from tvusage_lint.engine import Engine, Result
 from tvusage_lint.findings import Finding
-from tvusage_lint.fix import CHANGED, FixResult, NotWritten, digest, wanted, write_atomic
-from tvusage_lint.reading import DEFAULT_MAX_FILE_SIZE, is_inside, read_regular
+from tvusage_lint.fix import (
+    CHANGED,
+    FixResult,
+    NotWritten,
+    confined,
+    digest,
+    wanted,
+    write_atomic,
+)
+from tvusage_lint.reading import DEFAULT_MAX_FILE_SIZE, read_regular
 
 
 @dataclass
@@ -40,12 +48,7 @@ def root_of(source: SourceFile) -> Path:
 def read_for_fix(source: SourceFile, limit: int) -> tuple[str, str, str]:
     """(text, encoding, digest of the bytes) of a file about to be fixed, read as the
     analysis read it (a regular file, inside the project, under the size cap)."""
-    target = source.path.resolve(strict=True)
-    if not is_inside(target, root_of(source)):
-        raise NotWritten(
-            "symlink to outside the project" if source.path.is_symlink() else "outside the project"
-        )
-    data, error = read_regular(target, limit)
+    data, error = read_regular(confined(source.path, root_of(source)), limit)
     if data is None:
         raise NotWritten(error)
     text, encoding = decode(data)
@@ -101,10 +104,7 @@ def apply_fixes(
             continue
         try:
             done = fix_file(result, display, findings, unsafe, limit)
-        except NotWritten as exc:
-            outcome.messages.append(f"{display}: not fixed: {exc}")
-            continue
-        except (OSError, UnicodeDecodeError, SyntaxError) as exc:
+        except (NotWritten, OSError, UnicodeDecodeError, SyntaxError) as exc:
             outcome.messages.append(f"{display}: not fixed: {exc}")
             continue
         if done is None:

@@ -65,6 +65,17 @@ class NotWritten(Exception):
 CHANGED = "the file changed on disk since it was read"
 
 
+def confined(path: Path, root: Path) -> Path:
+    """``path`` resolved, when that is inside ``root``; else ``NotWritten`` (a fix never
+    reads or writes through a link out of the project). Checked again at each step."""
+    target = path.resolve(strict=True)
+    if not is_inside(target, root.resolve()):
+        raise NotWritten(
+            "symlink to outside the project" if path.is_symlink() else "outside the project"
+        )
+    return target
+
+
 def write_atomic(
     path: Path,
     text: str,
@@ -83,11 +94,7 @@ def write_atomic(
     before the rename: a file changed meanwhile is not overwritten. The file keeps
     its permission bits (and owner, where allowed). Raises ``NotWritten`` or ``OSError``.
     """
-    target = path.resolve(strict=True)
-    if root is not None and not is_inside(target, root.resolve()):
-        raise NotWritten(
-            "symlink to outside the project" if path.is_symlink() else "outside the project"
-        )
+    target = path.resolve(strict=True) if root is None else confined(path, root)
     info = os.stat(target)
     if not stat.S_ISREG(info.st_mode):
         raise NotWritten("not a regular file")
