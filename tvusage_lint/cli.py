@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -72,13 +74,20 @@ def _engine(settings, paths: tuple[str, ...], no_cache: bool, jobs: int, *, bar:
     return Engine(settings, cache=cache, jobs=jobs, progress=progress), cache
 
 
-def _run(engine, paths: tuple[str, ...]):
+@contextlib.contextmanager
+def _usage_errors() -> Iterator[None]:
+    """A mistake found past option parsing (a path, a git ref, a baseline): one line, exit 2."""
     from tvusage_lint.discovery import UsageError
 
     try:
-        return engine.run(list(paths))
+        yield
     except UsageError as exc:
         raise Failure(str(exc)) from None
+
+
+def _run(engine, paths: tuple[str, ...]):
+    with _usage_errors():
+        return engine.run(list(paths))
 
 
 def _save_cache(cache, result) -> list[str]:
@@ -218,13 +227,10 @@ def check(
     base = _start_base(engine, paths, diff_base) if diff_base else None
     changed: list[str] = []
     if fix and not diff:
-        from tvusage_lint.discovery import UsageError
         from tvusage_lint.fixing import fix_until_stable
 
-        try:
+        with _usage_errors():
             result, outcome = fix_until_stable(engine, list(paths), unsafe=unsafe_fixes)
-        except UsageError as exc:
-            raise Failure(str(exc)) from None
         changed = outcome.changed
         warnings = list(result.warnings) + outcome.messages
     else:
@@ -273,10 +279,9 @@ def _gate(
 ) -> tuple[list, list[str]]:
     """Baseline and --diff-base filtering (tvusage_lint.gate); --write-baseline exits here."""
     from tvusage_lint import gate
-    from tvusage_lint.discovery import UsageError
 
     findings, stale = result.findings, []
-    try:
+    with _usage_errors():
         if write_baseline:
             message = gate.write_baseline(Path(write_baseline), findings)
             _warn(warnings + _save_cache(cache, result))
@@ -289,8 +294,6 @@ def _gate(
             findings, note = gate.only_new(engine, list(paths), base, result, findings)
             if not quiet:
                 click.echo(f"tvusage-lint: {note}", err=True)
-    except UsageError as exc:
-        raise Failure(str(exc)) from None
     return findings, stale
 
 
@@ -298,12 +301,9 @@ def _start_base(engine, paths: tuple[str, ...], ref: str):
     """The merge base, exported by git while the checkout is analysed; removed when the
     command ends, however it ends (a resource of the click context)."""
     from tvusage_lint import gate
-    from tvusage_lint.discovery import UsageError
 
-    try:
+    with _usage_errors():
         tree = gate.start_base(engine, list(paths), ref)
-    except UsageError as exc:
-        raise Failure(str(exc)) from None
     return click.get_current_context().with_resource(tree)
 
 
@@ -498,12 +498,9 @@ def events(
     warnings = list(result.warnings)
     if base is not None:
         from tvusage_lint import gate
-        from tvusage_lint.discovery import UsageError
 
-        try:
+        with _usage_errors():
             changes = gate.event_changes(engine, list(paths), base, cat)
-        except UsageError as exc:
-            raise Failure(str(exc)) from None
         _warn(warnings + _save_cache(cache, result))
         render = {"json": ev.diff_to_json, "csv": ev.diff_to_csv, "text": ev.diff_to_text}
         _write(render[fmt](changes), output)
