@@ -46,7 +46,6 @@ _TAG = (
     "# This file is a cache directory tag created by tvusage-lint.\n"
     "# For information about cache directory tags see https://bford.info/cachedir/\n"
 )
-# the modules that make facts: their source and their dataclasses key the store
 _FORMAT = "json"  # msgspec's JSON; "msgpack" works too (benchmarks/README.md compares them)
 LAYOUT = 1  # how the store is put together (header line, sections by kind): bump on change
 
@@ -55,6 +54,7 @@ def content_key(kind: str, data: bytes) -> str:
     return kind + ":" + hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+# the modules that make facts: their source and their dataclasses key the store
 _EXTRACTORS = (
     "python/facts.py",
     "python/ast_util.py",
@@ -92,23 +92,6 @@ def _dataclasses_in(hint: object) -> list[type]:
     return [cls for arg in typing.get_args(hint) for cls in _dataclasses_in(arg)]
 
 
-def _hints(cls: type) -> dict[str, object]:
-    """The resolved field types of ``cls``. A fact module may import a type only under
-    ``TYPE_CHECKING`` (to break an import cycle), so the name is missing at run time;
-    it is bound in that module to the class of that name in the extractor modules,
-    the one the type checker sees. msgspec then resolves the same annotations."""
-    module = sys.modules[cls.__module__]
-    while True:
-        try:
-            return typing.get_type_hints(cls)
-        except NameError as exc:
-            name = exc.name
-            found = [getattr(m, name) for m in _extractor_modules() if hasattr(m, name or "")]
-            if not name or not found or hasattr(module, name):
-                raise
-            setattr(module, name, found[0])
-
-
 _schema_cache: str | None = None
 
 
@@ -124,7 +107,8 @@ def schema() -> str:
             name = f"{cls.__module__}.{cls.__qualname__}"
             if name in seen:
                 continue
-            hints = _hints(cls)
+            # fact modules import their field types at run time: msgspec resolves them too
+            hints = typing.get_type_hints(cls)
             seen[name] = [f"{f.name}: {hints[f.name]!r}" for f in dataclasses.fields(cls)]
             for hint in hints.values():
                 todo.extend(_dataclasses_in(hint))
