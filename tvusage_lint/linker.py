@@ -340,20 +340,7 @@ def _at_caller(
     fix: Fix | None = None
     if checker.can_fix(module):
         fix = checker._function_fix(module, fact)  # TVU102's fix, exactly
-    line, col = fact.span.line, fact.span.col
-    return Finding(
-        path=module.display,
-        line=line,
-        column=col + 1,
-        code=CODE,
-        message=message,
-        end_line=line,
-        end_column=col + 1 + len("def ") + len(fact.name),
-        symbol=point.entry.symbol,
-        event=point.entry.event,
-        fix=fix,
-        def_line=fact.first_line,
-    )
+    return checker.at_header(point, CODE, message, fix)
 
 
 def _at_registration(op: Operator, callers: list[Caller], settings: Settings) -> Finding | None:

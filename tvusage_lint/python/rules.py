@@ -202,6 +202,27 @@ class Checker:
             def_line=def_line,
         )
 
+    def _header(self, point: EntryPoint) -> dict:
+        """Where a finding about a whole entry point goes: its ``def``/``class`` name."""
+        fact = point.fact
+        line, col = fact.span.line, fact.span.col
+        keyword = "class " if isinstance(fact, ClassFact) else "def "
+        return dict(
+            line=line,
+            col=col,
+            end_line=line,
+            end_col=col + len(keyword) + len(fact.name),
+            symbol=point.entry.symbol,
+            event=point.entry.event,
+            def_line=fact.first_line,
+        )
+
+    def at_header(
+        self, point: EntryPoint, code: str, message: str, fix: Fix | None = None
+    ) -> Finding:
+        """A finding on an entry point's header (the operator rules report there too)."""
+        return self._finding(point.module, code, message, fix=fix, **self._header(point))
+
     # --- TVU101 TVU102 TVU103 TVU104 TVU105: entry points that do not log -----------------
 
     def missing(self, point: EntryPoint) -> Iterator[Finding]:
@@ -209,18 +230,7 @@ class Checker:
         if entry.status != MISSING or point.pending:
             return  # pending: the ancestor's finding covers this class once fixed
         module, fact = point.module, point.fact
-        name_line, name_col = fact.span.line, fact.span.col
-        common = dict(
-            line=name_line,
-            col=name_col,
-            end_line=name_line,
-            end_col=name_col
-            + len("class " if isinstance(fact, ClassFact) else "def ")
-            + len(fact.name),
-            symbol=entry.symbol,
-            event=entry.event,
-            def_line=fact.first_line,
-        )
+        common = self._header(point)
         scope = point.scope
         if point.role == ROLE_DATASET and not point.chain_break and point.root:
             # the chain is intact: only --strict (no coverage through inheritance) gets here
