@@ -4,7 +4,7 @@
 ;;   emacs --batch -l CONFIG -l tests/eglot_check.el FILE OUT
 ;; CONFIG is the README's emacs-lisp block; FILE is opened as a user would open it, and
 ;; what eglot shows is written to OUT, one fact per line, for the test to compare:
-;;   root DIR / diagnostic CODE LINE COLUMN TEXT / fixed / after N
+;;   root DIR / diagnostic CODE LINE COLUMN TEXT / action KIND TITLE / fixed / after N
 ;; and the buffer text after fix-all to OUT.fixed.  Batch Emacs has no command loop,
 ;; so the hooks and timers a keystroke would run are run here by hand.
 
@@ -43,6 +43,10 @@
                     (save-excursion (goto-char (flymake-diagnostic-beg d)) (1+ (current-column)))
                     (flymake-diagnostic-text d))
             lines)))
+  (save-excursion  ; the menu at the finding, as M-x eglot-code-actions asks for it
+    (goto-char (flymake-diagnostic-beg (car (flymake-diagnostics))))
+    (dolist (action (eglot-code-actions (point) (1+ (point))))
+      (push (format "action %s %s" (plist-get action :kind) (plist-get action :title)) lines)))
   (call-interactively #'tvusage-lint-fix-all)  ; the README's command, as bound to C-c l f
   (push "fixed" lines)
   (let ((coding-system-for-write 'utf-8-unix))
