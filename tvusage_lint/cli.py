@@ -545,7 +545,7 @@ def explain(code: str) -> None:
 @click.option(
     "--log-file",
     type=click.Path(dir_okay=False),
-    help="Write a debug log (messages, each check's time) to FILE.",
+    help="Write a debug log (messages both ways, each request's and check's time) to FILE.",
 )
 def server(no_cache: bool, log_file: str | None) -> None:
     """Run the Language Server on stdin/stdout (diagnostics, quick fixes, fix all)."""

@@ -564,10 +564,12 @@ def make_server(*, use_disk_cache: bool = True, debounce: float = DEBOUNCE) -> S
 
 
 def serve(*, use_disk_cache: bool = True, log_file: str | None = None) -> None:
-    """Run the server on stdin/stdout until the client exits it."""
+    """Run the server on stdin/stdout until the client exits it; with ``log_file``, with
+    every message both ways and each request's time in that file (wire.py)."""
+    server = make_server(use_disk_cache=use_disk_cache)
     if log_file:
-        logging.basicConfig(
-            filename=log_file, level=logging.DEBUG, format="%(asctime)s %(name)s %(message)s"
-        )
-        logging.getLogger("pygls").setLevel(logging.INFO)
-    make_server(use_disk_cache=use_disk_cache).start_io()
+        from tvusage_lint.server import wire
+
+        wire.start_io(server, log_file)
+    else:
+        server.start_io()
