@@ -192,14 +192,16 @@ def test_events_diff_base_lists_a_removed_event(repo: Path) -> None:
     assert text.exit_code == 0
     assert text.stdout.splitlines() == [
         f"- torchvision.ops.boxes.nms  torchvision/ops/boxes.py:6 (in {base[:12]})",
-        f"0 events added, 1 removed since {base[:12]}.",
+        f"0 events added, 1 removed, 0 renamed since {base[:12]}.",
     ]
     csv = run_cli(
         ["events", "--no-cache", "--format", "csv", "--diff-base", "HEAD~1", "torchvision"], repo
     )
     assert csv.stdout.splitlines() == [
-        "change,event,symbol,kind,language,subpackage,path,line,via",
-        "removed,torchvision.ops.boxes.nms,torchvision.ops.boxes.nms,function,python,ops,torchvision/ops/boxes.py,6,",
+        "change,event,symbol,kind,language,subpackage,path,line,via,symbol_kind,expression,"
+        "call_path,call_line,old_event",
+        "removed,torchvision.ops.boxes.nms,torchvision.ops.boxes.nms,entry,python,ops,"
+        "torchvision/ops/boxes.py,6,,function,,torchvision/ops/boxes.py,9,",
     ]
     data = json.loads(
         run_cli(
@@ -404,12 +406,16 @@ def test_a_cpp_event_that_disappears_is_listed(tmp_path: Path) -> None:
         {
             "event": "torchvision.csrc.io.image.cpu.decode_png.decode_png",
             "symbol": "vision::image::decode_png",
-            "kind": "cpp",
+            "kind": "entry",
             "language": "cpp",
             "subpackage": "io",
             "path": "torchvision/csrc/io/image/cpu/decode_png.cpp",
             "line": 14,
             "via": None,
+            "symbol_kind": "cpp",
+            "expression": None,
+            "call_path": "torchvision/csrc/io/image/cpu/decode_png.cpp",
+            "call_line": 15,
         }
     ]
     # and check --diff-base reports the entry point that stopped logging, nothing old
