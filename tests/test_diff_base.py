@@ -199,9 +199,10 @@ def test_events_diff_base_lists_a_removed_event(repo: Path) -> None:
     )
     assert csv.stdout.splitlines() == [
         "change,event,symbol,kind,language,subpackage,path,line,via,symbol_kind,expression,"
-        "call_path,call_line,old_event",
+        "call_path,call_line,calls,old_event",
         "removed,torchvision.ops.boxes.nms,torchvision.ops.boxes.nms,entry,python,ops,"
-        "torchvision/ops/boxes.py,6,,function,,torchvision/ops/boxes.py,9,",
+        "torchvision/ops/boxes.py,6,,function,,torchvision/ops/boxes.py,9,"
+        "torchvision/ops/boxes.py:9,",
     ]
     data = json.loads(
         run_cli(
@@ -416,6 +417,7 @@ def test_a_cpp_event_that_disappears_is_listed(tmp_path: Path) -> None:
             "expression": None,
             "call_path": "torchvision/csrc/io/image/cpu/decode_png.cpp",
             "call_line": 15,
+            "calls": ["torchvision/csrc/io/image/cpu/decode_png.cpp:15"],
         }
     ]
     # and check --diff-base reports the entry point that stopped logging, nothing old

@@ -244,7 +244,9 @@ def check(
             )
             warnings.extend(outcome.messages)
             changed = outcome.changed
-            sys.stdout.write(outcome.diff)
+            if fmt != "json":
+                sys.stdout.write(outcome.diff)
+    renames = _fix_renames(engine, paths, result, outcome) if (fix or diff) and changed else ()
     findings = result.findings
     stale: list[str] = []
     if write_baseline or baseline or settings.baseline or base is not None:
@@ -255,15 +257,42 @@ def check(
     _warn(warnings)
     for message in stale:
         click.echo(f"tvusage-lint: {message}", err=True)
-    if not diff:
+    if fmt == "json" and (fix or diff):
+        from tvusage_lint import report
+
+        _write(report.fix_json(findings, renames, outcome.diff if diff else None), output)
+    elif not diff:
         _emit_findings(findings, result.files, fmt, output, quiet, settings)
     if fix and not diff and changed and not quiet and fmt == "text" and output is None:
         click.echo(f"Fixed {len(changed)} file{'s' if len(changed) != 1 else ''}.", err=True)
+    if fmt != "json" and renames:
+        from tvusage_lint import events as ev
+
+        for line in ev.renames_to_text(renames):
+            click.echo(line, err=True)
     if exit_non_zero_on_fix and changed:
         sys.exit(EXIT_FINDINGS)
     if diff:
         sys.exit(EXIT_FINDINGS if changed and not exit_zero else EXIT_CLEAN)
     sys.exit(EXIT_FINDINGS if (findings or stale) and not exit_zero else EXIT_CLEAN)
+
+
+def _fix_renames(engine, paths: tuple[str, ...], result, outcome) -> tuple:
+    """Event renames the fixes cause: the catalogue before and after (``--diff``: the
+    fixed text analysed as an overlay, nothing written)."""
+    from tvusage_lint import events as ev
+
+    if outcome.before is not None:  # --fix: the first run and the last
+        before, after = outcome.before, result
+    else:
+        from tvusage_lint.engine import Engine
+
+        other = Engine(engine.settings, cache=engine.cache, jobs=engine.jobs, overlay=outcome.fixed)
+        before, after = result, _run(other, paths)
+    return ev.renames(
+        ev.catalogue(before.entries, before.index, before.cpp),
+        ev.catalogue(after.entries, after.index, after.cpp),
+    )
 
 
 def _gate(

@@ -56,6 +56,7 @@ FIELDS = (
     "expression",
     "call_path",
     "call_line",
+    "calls",
 )
 _PRIORITY = {KIND_ENTRY: 0, KIND_BASE: 1, KIND_EXTRA: 2, KIND_INHERITED: 3}
 
@@ -72,8 +73,9 @@ class Event:
     via: str  # the base whose call emits it (inherited events), else ""
     symbol_kind: str = ""  # class / function / module / cpp
     expression: str = ""  # the call as written, when ``event`` is None
-    call_path: str = ""  # the logging call that emits it
+    call_path: str = ""  # the logging call that emits it (the first, when several do)
     call_line: int = 0
+    calls: tuple[str, ...] = ()  # every call that emits it, ``path:line``, sorted
 
     @property
     def key(self) -> str:
@@ -87,6 +89,7 @@ class Event:
         data: dict[str, object] = {name: getattr(self, name) for name in FIELDS}
         data["via"] = self.via or None
         data["expression"] = self.expression or None
+        data["calls"] = list(self.calls)
         return data
 
 
@@ -155,15 +158,23 @@ def _unique(rows: list[Event]) -> list[Event]:
     """One row per (event, symbol): a class that logs itself and inherits a call too
     emits one string, listed for the reason that matters most (its own call)."""
     best: dict[tuple[str, str], Event] = {}
+    calls: dict[tuple[str, str], set[tuple[str, int]]] = {}
     for row in rows:
         key = (row.key, row.symbol)
+        calls.setdefault(key, set()).add((row.call_path, row.call_line))
         old = best.get(key)
         if old is None or (_PRIORITY[row.kind], row.call_line) < (
             _PRIORITY[old.kind],
             old.call_line,
         ):
             best[key] = row
-    return sorted(best.values(), key=Event.sort_key)
+    return sorted(
+        (
+            replace(row, calls=tuple(f"{p}:{n}" for p, n in sorted(calls[key])))
+            for key, row in best.items()
+        ),
+        key=Event.sort_key,
+    )
 
 
 def duplicates(events: Iterable[Event]) -> tuple[Duplicate, ...]:
@@ -426,6 +437,7 @@ def _csv_row(e: Event) -> list[object]:
         e.expression,
         e.call_path,
         e.call_line,
+        " ".join(e.calls),
     ]
 
 
@@ -539,6 +551,7 @@ def _from_json(item: object) -> Event:
         expression=_text(item, "expression", ""),
         call_path=_text(item, "call_path", ""),
         call_line=call_line,
+        calls=tuple(str(c) for c in item.get("calls") or ()),
     )
 
 

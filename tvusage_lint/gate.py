@@ -87,13 +87,16 @@ def event_changes(engine: Engine, paths: list[str], tree: BaseTree, head: Catalo
     base = tree.wait()
     old, base_cwd = diffbase.run_base(engine, paths, cwd, base)
     before = ev.catalogue(old.entries, old.index, old.cpp)
+
+    def shown(path: str) -> str:
+        return diffbase.head_display(path, base_cwd, base, cwd) if path else ""
+
     moved = tuple(
         replace(
             e,
-            path=diffbase.head_display(e.path, base_cwd, base, cwd),
-            call_path=diffbase.head_display(e.call_path, base_cwd, base, cwd)
-            if e.call_path
-            else "",
+            path=shown(e.path),
+            call_path=shown(e.call_path),
+            calls=tuple(f"{shown(c.rpartition(':')[0])}:{c.rpartition(':')[2]}" for c in e.calls),
         )
         for e in before.events
     )
