@@ -483,3 +483,45 @@ def test_a_moved_package_keeps_its_findings_and_a_moved_cpp_file_too(tmp_path: P
     result = check(repo, "--diff-base", "HEAD~1", "torchvision")
     assert (result.exit_code, codes(result.stdout)) == (0, [])
     assert "22 findings already at the merge base" in result.stderr
+
+
+def test_events_diff_base_reports_a_rename_and_fails_on_it(repo: Path) -> None:
+    edit(
+        repo / "torchvision/ops/boxes.py",
+        "        _log_api_usage_once(nms)\n",
+        '        torch._C._log_api_usage_once("torchvision.ops.nms")\n',
+    )
+    commit(repo, "a shorter event string")
+    base = git(repo, "rev-parse", "HEAD~1").strip()
+    args = ["events", "--no-cache", "--diff-base", "HEAD~1", "--fail-on-removed", "torchvision"]
+    text = run_cli(args, repo)
+    assert text.exit_code == 1
+    assert text.stdout.splitlines() == [
+        "~ torchvision.ops.boxes.nms: torchvision.ops.boxes.nms -> torchvision.ops.nms"
+        "  torchvision/ops/boxes.py:6",
+        f"0 events added, 0 removed, 1 renamed since {base[:12]}.",
+    ]
+    data = json.loads(run_cli([*args[:-1], "--format", "json", "torchvision"], repo).stdout)
+    assert (data["added"], data["removed"]) == ([], [])
+    assert [(r["symbol"], r["old"], r["new"]) for r in data["renamed"]] == [
+        ("torchvision.ops.boxes.nms", "torchvision.ops.boxes.nms", "torchvision.ops.nms")
+    ]
+
+
+def test_events_diff_base_fail_on_removed_passes_when_events_are_only_added(repo: Path) -> None:
+    edit(
+        repo / "torchvision/ops/boxes.py",
+        '    """Old debt: never logged."""\n',
+        '    """Old debt: never logged."""\n'
+        "    if not torch.jit.is_scripting() and not torch.jit.is_tracing():\n"
+        "        _log_api_usage_once(box_area)\n",
+    )
+    commit(repo, "log box_area")
+    result = run_cli(
+        ["events", "--no-cache", "--diff-base", "HEAD~1", "--fail-on-removed", "torchvision"], repo
+    )
+    assert result.exit_code == 0
+    assert (
+        result.stdout.splitlines()[0]
+        == "+ torchvision.ops.boxes.box_area  torchvision/ops/boxes.py:13"
+    )
