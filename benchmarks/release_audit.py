@@ -1,6 +1,6 @@
 """What a CI gate on usage logging would have caught, release by release (needs the network).
 
-    .venv/bin/python benchmarks/release_audit.py                 # 0.12.0 ... 0.29.2
+    .venv/bin/python benchmarks/release_audit.py                 # 0.11.1, 0.12.0 ... 0.29.2
     .venv/bin/python benchmarks/release_audit.py 0.11.1 0.12.0   # any releases, in order
 
 Each release's wheel is fetched with ``fetch_torchvision.py`` (into ``benchmarks/.work``,
@@ -28,6 +28,7 @@ HERE = Path(__file__).resolve().parent
 WORK = HERE / ".work"
 AUDIT = WORK / "audit"
 RELEASES = [
+    "0.11.1",  # the baseline: 0.12 rewrote its datasets' logging
     "0.12.0",
     "0.13.1",
     "0.14.1",
@@ -133,13 +134,14 @@ def _count(value: object) -> str:
 
 def table(rows: list[dict[str, object]]) -> str:
     lines = [
-        "| release | entry points | new | new, shipped without logging | events | renamed | removed |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| release | entry points | new | new, shipped without logging | events | unknown | renamed | removed |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
             f"| {r['version']} | {r['entries']} | {_count(r['new'])} | "
             f"{_count(r['new_missing'] if r['new'] is not None else None)} | {r['events']} | "
+            f"{r['unknown']} | "
             f"{_count(r['renamed'])} | {_count(r['removed'])} |"
         )
     return "\n".join(lines) + "\n"
@@ -163,7 +165,9 @@ def details(rows: list[dict[str, object]], limit: int) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("versions", nargs="*", help=f"releases in order (default {RELEASES[0]}...)")
+    parser.add_argument(
+        "versions", nargs="*", help=f"releases in order (default {RELEASES[0]} ... {RELEASES[-1]})"
+    )
     parser.add_argument("--json", type=Path, help="also write every row to this file")
     parser.add_argument("--limit", type=int, default=5, help="names shown per detail line")
     args = parser.parse_args(argv)
