@@ -183,3 +183,32 @@ def test_compare_option_mistakes_are_usage_errors(tree: Path, tmp_path: Path) ->
         both.stderr
         == "tvusage-lint: error: --diff-base and --compare are two baselines; give one\n"
     )
+
+
+def test_diff_on_the_fixture_tree_renames_for_tvu204_tvu205_and_tvu302() -> None:
+    fixtures = Path(__file__).parent.parent / "fixtures"
+    result = run_cli(["check", "--no-cache", "--diff", "--format", "json", "torchvision"], fixtures)
+    assert result.exit_code == 1
+    assert [
+        (r["symbol"], r["old"], r["new"], r["old_expression"])
+        for r in json.loads(result.stdout)["renames"]
+    ] == [
+        (
+            "torchvision.transforms.functional.to_tensor",  # TVU205: a string the helper cannot take
+            None,
+            "torchvision.transforms.functional.to_tensor",
+            "_log_api_usage_once('torchvision.transforms.functional.to_tensor')",
+        ),
+        (
+            "torchvision.transforms.transforms.Normalize",  # TVU204: logged the class Compose
+            "torchvision.transforms.transforms.type",
+            "torchvision.transforms.transforms.Normalize",
+            None,
+        ),
+        (
+            "vision::ops::roi_align_symint",  # TVU302: nms's string, still nms's own event
+            "torchvision.csrc.ops.nms.nms",
+            "torchvision.csrc.ops.roi_align.roi_align",
+            None,
+        ),
+    ]

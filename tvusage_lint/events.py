@@ -604,32 +604,36 @@ class EventDiff:
 
 
 def diff(old: Catalogue, new: Catalogue, base: str = "", compare: str = "") -> EventDiff:
-    """Compared by event string, the key of the usage data: an entry point that moves
-    keeps its event. What is left is paired by symbol: a symbol whose string changed
-    is a rename (old → new); a renamed module's events are removed and added."""
+    """Per symbol first: a symbol that emits another string than before is a rename
+    (old → new), even when the old string is still emitted elsewhere (its count there
+    changes). The rest is compared by event string, the key of the usage data: an
+    entry point that moves keeps its event; a renamed module's events are removed and
+    added (the symbol changed too)."""
+    old_by: dict[str, dict[str, Event]] = {}
+    new_by: dict[str, dict[str, Event]] = {}
+    for events, by in ((old.events, old_by), (new.events, new_by)):
+        for e in events:
+            by.setdefault(e.symbol, {}).setdefault(e.key, e)
+    renamed: list[Rename] = []
+    paired: set[tuple[str, str]] = set()  # (symbol, key) on either side of a rename
+    for symbol in sorted(old_by.keys() & new_by.keys()):
+        before, after = old_by[symbol], new_by[symbol]
+        gone = sorted(before.keys() - after.keys())
+        came = sorted(after.keys() - before.keys())
+        for old_key, new_key in zip(gone, came):
+            renamed.append(Rename(symbol, before[old_key], after[new_key]))
+            paired |= {(symbol, old_key), (symbol, new_key)}
     old_keys = {e.key for e in old.events}
     new_keys = {e.key for e in new.events}
-    added = [e for e in new.events if e.key not in old_keys]
-    removed = [e for e in old.events if e.key not in new_keys]
-    by_symbol: dict[str, list[Event]] = {}
-    for e in added:
-        by_symbol.setdefault(e.symbol, []).append(e)
-    renamed: list[Rename] = []
-    paired: set[int] = set()
-    left: list[Event] = []
-    for e in removed:
-        candidates = by_symbol.get(e.symbol)
-        if candidates:
-            partner = candidates.pop(0)
-            paired.add(id(partner))
-            renamed.append(Rename(e.symbol, e, partner))
-        else:
-            left.append(e)
     return EventDiff(
         base=base,
-        added=tuple(e for e in added if id(e) not in paired),
-        removed=tuple(left),
-        renamed=tuple(sorted(renamed, key=lambda r: (r.symbol, r.old.key))),
+        added=tuple(
+            e for e in new.events if e.key not in old_keys and (e.symbol, e.key) not in paired
+        ),
+        removed=tuple(
+            e for e in old.events if e.key not in new_keys and (e.symbol, e.key) not in paired
+        ),
+        renamed=tuple(renamed),
         compare=compare,
     )
 
