@@ -229,45 +229,84 @@ def test_another_helper_joins_the_same_call_its_own_way(tmp_path: Path) -> None:
     ]
 
 
-def test_a_helper_that_skips_foreign_modules_emits_nothing_for_them(tmp_path: Path) -> None:
-    # torchvision 0.12's helper returns early for objects from other packages
+HELPER_0_12 = """
+    from types import FunctionType
+
+    import torch
+
+
+    def _log_api_usage_once(obj) -> None:
+        if not obj.__module__.startswith("torchvision"):
+            return
+        name = obj.__class__.__name__
+        if isinstance(obj, FunctionType):
+            name = obj.__name__
+        torch._C._log_api_usage_once(f"{obj.__module__}.{name}")
+"""
+HELPER_0_14 = """
+    from types import FunctionType
+
+    import torch
+
+
+    def _log_api_usage_once(obj) -> None:
+        module = obj.__module__
+        if not module.startswith("torchvision"):
+            module = f"torchvision.internal.{module}"
+        name = obj.__class__.__name__
+        if isinstance(obj, FunctionType):
+            name = obj.__name__
+        torch._C._log_api_usage_once(f"{module}.{name}")
+"""
+DOWNSTREAM_NMS = """
+    import torch
+    from torch.nn.functional import relu
+
+    from ..utils import _log_api_usage_once
+
+    __all__ = ["nms"]
+
+
+    def nms(x):
+        if not torch.jit.is_scripting() and not torch.jit.is_tracing():
+            _log_api_usage_once(nms)
+            _log_api_usage_once(relu)
+        return x
+"""
+
+
+@pytest.mark.parametrize(
+    ("helper", "expected"),
+    [
+        # 0.12's helper returns early for objects from other packages: a library that
+        # copied it logs nothing at all (and relu's module is not known statically)
+        (HELPER_0_12, [("<_log_api_usage_once(relu)>", "vision_ext.ops.boxes.nms", "entry")]),
+        # since 0.14 they are logged under torchvision.internal
+        (
+            HELPER_0_14,
+            [
+                ("<_log_api_usage_once(relu)>", "vision_ext.ops.boxes.nms", "entry"),
+                (
+                    "torchvision.internal.vision_ext.ops.boxes.nms",
+                    "vision_ext.ops.boxes.nms",
+                    "entry",
+                ),
+            ],
+        ),
+    ],
+)
+def test_a_helper_decides_what_a_downstream_package_emits(
+    tmp_path: Path, helper: str, expected: list[tuple[str, str, str]]
+) -> None:
     write_tree(
         tmp_path,
-        {
-            "torchvision/utils.py": """
-                from types import FunctionType
-
-                import torch
-
-
-                def _log_api_usage_once(obj) -> None:
-                    if not obj.__module__.startswith("torchvision"):
-                        return
-                    name = obj.__class__.__name__
-                    if isinstance(obj, FunctionType):
-                        name = obj.__name__
-                    torch._C._log_api_usage_once(f"{obj.__module__}.{name}")
-            """,
-            "torchvision/ops/boxes.py": """
-                import torch
-                from torch.nn.functional import relu
-
-                from ..utils import _log_api_usage_once
-
-                __all__ = ["nms"]
-
-
-                def nms(x):
-                    if not torch.jit.is_scripting() and not torch.jit.is_tracing():
-                        _log_api_usage_once(nms)
-                        _log_api_usage_once(relu)
-                    return x
-            """,
-        },
+        {"vision_ext/utils.py": helper, "vision_ext/ops/boxes.py": DOWNSTREAM_NMS},
+        helper=False,
     )
-    assert rows(catalogue(tmp_path)) == [
-        ("torchvision.ops.boxes.nms", "torchvision.ops.boxes.nms", "entry", None)
-    ]
+    data = catalogue(tmp_path, "vision_ext")
+    assert [
+        (e["event"] or f"<{e['expression']}>", e["symbol"], e["kind"]) for e in data["events"]
+    ] == expected
 
 
 def test_a_string_that_cannot_be_known_is_null_with_its_expression(tmp_path: Path) -> None:
@@ -379,4 +418,39 @@ def test_bases_and_building_blocks_that_log_self_emit_their_own_events(tmp_path:
             "base",
             None,
         ),
+    ]
+
+
+def test_facts_keep_the_argument_parts_and_the_helper_body() -> None:
+    from textwrap import dedent
+
+    from tvusage_lint.python import facts as F
+
+    helper = F.extract(dedent(HELPER_0_14).encode()).helper
+    assert helper == F.HelperFact(
+        params=("obj",),
+        steps=(
+            F.HelperStep("assign", "module", (("x", "obj.__module__"),), ()),
+            F.HelperStep(
+                "assign",
+                "module",
+                (("s", "torchvision.internal."), ("x", "module")),
+                (("!startswith", "module", "torchvision"),),
+            ),
+            F.HelperStep("assign", "name", (("x", "obj.__class__.__name__"),), ()),
+            F.HelperStep(
+                "assign", "name", (("x", "obj.__name__"),), (("isinstance", "obj", "FunctionType"),)
+            ),
+            F.HelperStep("emit", "", (("x", "module"), ("s", "."), ("x", "name")), ()),
+        ),
+    )
+    calls = F.extract(
+        b"class A:\n"
+        b"    def __init__(self):\n"
+        b'        _log_api_usage_once("models", type(self).__name__)\n'
+        b'        torch._C._log_api_usage_once("a." + self.__module__ + f".{x!r}")\n'
+    ).log_calls
+    assert [c.args for c in calls] == [
+        ((("s", "models"),), (("x", "self.__class__.__name__"),)),
+        ((("s", "a."), ("x", "self.__module__"), ("?", "f'.{x!r}'")),),
     ]

@@ -220,9 +220,7 @@ def _python_rows(entries: list[Entry], index: Index) -> list[Event]:
                 outcome = emission.evaluate(call, helper, {}, lookup)
                 if outcome.emits:
                     kind = KIND_ENTRY if symbol in entry_points else KIND_EXTRA
-                    rows.append(
-                        _row(outcome, call, module, symbol, kind, symbol_kind, line, "", entries)
-                    )
+                    rows.append(_row(outcome, call, module, symbol, kind, symbol_kind, line, ""))
                 continue
             runners = _runners(index, children, owner, method)
             for cls in runners:
@@ -241,9 +239,7 @@ def _python_rows(entries: list[Entry], index: Index) -> list[Event]:
                     kind, via = KIND_ENTRY, ""
                 else:
                     kind, via = (KIND_BASE if len(runners) > 1 else KIND_EXTRA), ""
-                row = _row(
-                    outcome, call, module, cls, kind, KIND_CLASS, fact.first_line, via, entries
-                )
+                row = _row(outcome, call, module, cls, kind, KIND_CLASS, fact.first_line, via)
                 rows.append(replace(row, path=cls_module.display, subpackage=cls_module.scope))
     return rows
 
@@ -257,7 +253,6 @@ def _row(
     symbol_kind: str,
     line: int,
     via: str,
-    entries: list[Entry],
 ) -> Event:
     from tvusage_lint.python import emission
 
@@ -289,13 +284,13 @@ def _uses_self(call) -> bool:
 
 def _owner(index: Index, module: Module, call) -> tuple[str, str, int]:
     """(symbol, symbol kind, definition line) of the code around a call."""
-    if call.owner_class and index.class_fact(f"{module.name}.{call.owner_class}"):
+    if call.owner_class:
         found = index.class_fact(f"{module.name}.{call.owner_class}")
-        assert found is not None
-        return f"{module.name}.{call.owner_class}", KIND_CLASS, found[1].first_line
+        if found is not None:
+            return f"{module.name}.{call.owner_class}", KIND_CLASS, found[1].first_line
     if call.owner:
-        found_fn = index.function_fact(f"{module.name}.{call.owner}")
-        line = found_fn[1].first_line if found_fn else call.span.line
+        function = index.function_fact(f"{module.name}.{call.owner}")
+        line = function[1].first_line if function else call.span.line
         return f"{module.name}.{call.owner}", "function", line
     return module.name, "module", call.span.line
 
@@ -317,24 +312,19 @@ def _helper(index: Index, module: Module, call):
 
 
 def _lookup(index: Index, module: Module):
-    """A free name at a call site → the project class or function it names."""
+    """A free name at a call site → the project class or function it names; None for
+    anything else (a local, an attribute, a name from another package: its ``__module__``
+    and whether it is a function are not known without importing it)."""
     from tvusage_lint.python import emission
 
     def lookup(name: str):
         target = index.resolve(module, name)
-        if target.startswith("builtins."):
-            return None
         found = index.split(target)
-        if found is not None:
-            where, short = found
-            kind = emission.CLASS if index.class_fact(target) else emission.FUNCTION
-            return emission.Value(kind, module=where.name, name=short)
-        if target in index.modules:
-            return None  # a module object: no __name__ the helpers use
-        parent, _, short = target.rpartition(".")
-        if not parent or parent.split(".")[0] in {m.top for m in index.modules.values()}:
-            return None  # a project name that is not a definition (an attribute, a local)
-        return emission.Value(emission.FUNCTION, module=parent, name=short)
+        if found is None:
+            return None
+        where, short = found
+        kind = emission.CLASS if index.class_fact(target) else emission.FUNCTION
+        return emission.Value(kind, module=where.name, name=short)
 
     return lookup
 
