@@ -35,6 +35,8 @@ from tvusage_lint.entries import INHERITED, KIND_CLASS, KIND_CPP, KIND_OPERATOR,
 
 if TYPE_CHECKING:
     from tvusage_lint.index import Index, Module
+    from tvusage_lint.python.emission import Emitted
+    from tvusage_lint.python.facts import HelperFact, LogCall
 
 LANGUAGE_PYTHON = "python"
 LANGUAGE_CPP = "cpp"
@@ -245,8 +247,8 @@ def _python_rows(entries: list[Entry], index: Index) -> list[Event]:
 
 
 def _row(
-    outcome,
-    call,
+    outcome: Emitted,
+    call: LogCall,
     module: Module,
     symbol: str,
     kind: str,
@@ -272,7 +274,7 @@ def _row(
     )
 
 
-def _uses_self(call) -> bool:
+def _uses_self(call: LogCall) -> bool:
     from tvusage_lint.python import facts as F
 
     return any(
@@ -282,7 +284,7 @@ def _uses_self(call) -> bool:
     )
 
 
-def _owner(index: Index, module: Module, call) -> tuple[str, str, int]:
+def _owner(index: Index, module: Module, call: LogCall) -> tuple[str, str, int]:
     """(symbol, symbol kind, definition line) of the code around a call."""
     if call.owner_class:
         found = index.class_fact(f"{module.name}.{call.owner_class}")
@@ -295,7 +297,7 @@ def _owner(index: Index, module: Module, call) -> tuple[str, str, int]:
     return module.name, "module", call.span.line
 
 
-def _helper(index: Index, module: Module, call):
+def _helper(index: Index, module: Module, call: LogCall) -> HelperFact | None:
     """The definition of the helper ``call`` names: through the module's imports, else
     the project's one; None when the tree defines none (emission.builtin_helper)."""
     from tvusage_lint.python import facts as F

@@ -39,7 +39,7 @@ def string(text: str) -> Value:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class Emitted:
     """``emits`` False: the call returns before logging (a helper that skips foreign
     modules); ``event`` None: it logs a string that cannot be known statically."""
 
@@ -136,7 +136,7 @@ def _holds(cond: F.Cond, env: Env) -> bool | None:
     return not truth if negated else truth
 
 
-def run_helper(helper: F.HelperFact, args: list[Value | None]) -> Outcome:
+def run_helper(helper: F.HelperFact, args: list[Value | None]) -> Emitted:
     """The helper's body, statement by statement, on these arguments."""
     env: dict[str, Value | None] = {
         name: args[i] if i < len(args) else None for i, name in enumerate(helper.params)
@@ -144,44 +144,44 @@ def run_helper(helper: F.HelperFact, args: list[Value | None]) -> Outcome:
     for step in helper.steps:
         holds = [_holds(cond, env) for cond in step.when]
         if any(h is None for h in holds):
-            return Outcome(True, None)
+            return Emitted(True, None)
         if not all(holds):
             continue
         if step.action == F.STEP_ASSIGN:
             env[step.target] = argument(step.value, env)
         elif step.action == F.STEP_RETURN:
-            return Outcome(False, None)
+            return Emitted(False, None)
         elif step.action == F.STEP_EMIT:
-            return Outcome(True, joined(step.value, env))
-    return Outcome(False, None)
+            return Emitted(True, joined(step.value, env))
+    return Emitted(False, None)
 
 
-def builtin_helper(args: list[Value | None]) -> Outcome:
+def builtin_helper(args: list[Value | None]) -> Emitted:
     """Without a helper in the tree (a partial checkout): the known semantics of the
     released helpers, ``f"{obj.__module__}.{name}"`` for an object, a string as
     written, two strings joined by a dot."""
     if len(args) == 1:
         value = args[0]
         if value is None:
-            return Outcome(True, None)
+            return Emitted(True, None)
         if value.kind == STR:
-            return Outcome(True, value.text)
-        return Outcome(True, f"{value.module}.{value.name}")
+            return Emitted(True, value.text)
+        return Emitted(True, f"{value.module}.{value.name}")
     if len(args) == 2 and all(a is not None and a.kind == STR for a in args):
-        return Outcome(True, ".".join(a.text for a in args))  # type: ignore[union-attr]
-    return Outcome(True, None)
+        return Emitted(True, ".".join(a.text for a in args))  # type: ignore[union-attr]
+    return Emitted(True, None)
 
 
 def evaluate(
     call: F.LogCall, helper: F.HelperFact | None, env: Env, lookup: Lookup | None
-) -> Outcome:
+) -> Emitted:
     """What ``call`` emits with ``env`` (``self``) and ``lookup`` (the module's names)."""
     if not call.args:
-        return Outcome(True, None)
+        return Emitted(True, None)
     if call.form == F.FORM_TORCH_C:
         if len(call.args) != 1:
-            return Outcome(True, None)
-        return Outcome(True, joined(call.args[0], env, lookup))
+            return Emitted(True, None)
+        return Emitted(True, joined(call.args[0], env, lookup))
     values = [argument(parts, env, lookup) for parts in call.args]
     if helper is None:
         return builtin_helper(values)
