@@ -318,7 +318,7 @@ def test_a_string_that_cannot_be_known_is_null_with_its_expression(tmp_path: Pat
 
                 from ..utils import _log_api_usage_once
 
-                __all__ = ["nms", "box_area"]
+                __all__ = ["nms", "box_area", "box_iou"]
 
 
                 def nms(x, prefix):
@@ -329,12 +329,18 @@ def test_a_string_that_cannot_be_known_is_null_with_its_expression(tmp_path: Pat
                 def box_area(x, fn):
                     _log_api_usage_once(fn)
                     return x
+
+
+                def box_iou(x):
+                    _log_api_usage_once(obj=box_iou)  # keywords are not bound: unknown
+                    return x
             """,
         },
     )
     data = catalogue(tmp_path)
     assert [(e["event"], e["symbol"], e["expression"]) for e in data["events"]] == [
         (None, "torchvision.ops.boxes.box_area", "_log_api_usage_once(fn)"),
+        (None, "torchvision.ops.boxes.box_iou", "_log_api_usage_once(obj=box_iou)"),
         (None, "torchvision.ops.boxes.nms", 'torch._C._log_api_usage_once(f"{prefix}.nms")'),
     ]
     assert data["duplicates"] == []

@@ -437,6 +437,16 @@ def _helper_steps(body: list[ast.stmt], when: tuple[Cond, ...], out: list[Helper
                 _helper_steps(block, (*when, unknown), out)
 
 
+def _arguments(call: ast.Call) -> tuple[tuple[Part, ...], ...]:
+    """Each argument as string parts; with keywords or ``*args`` the binding to the helper's
+    parameters is not followed: every argument is then unknown (its source text)."""
+    if not call.keywords and not any(isinstance(a, ast.Starred) for a in call.args):
+        return tuple(string_parts(a) for a in call.args)
+    texts = [ast.unparse(a) for a in call.args]
+    texts += [f"{k.arg}={ast.unparse(k.value)}" if k.arg else ast.unparse(k) for k in call.keywords]
+    return tuple(((PART_UNKNOWN, text),) for text in texts)
+
+
 def helper_fact(node: ast.FunctionDef | ast.AsyncFunctionDef) -> HelperFact:
     args = node.args
     params = tuple(a.arg for a in (*args.posonlyargs, *args.args))
@@ -893,9 +903,7 @@ class _Collector:
                 owner_class=owner_class,
                 stmt_index=index,
                 callee=callee,
-                args=tuple(string_parts(a) for a in call.args if not isinstance(a, ast.Starred))
-                if not call.keywords and not any(isinstance(a, ast.Starred) for a in call.args)
-                else (((PART_UNKNOWN, ast.unparse(call)),),),
+                args=_arguments(call),
             )
         )
 
