@@ -9,13 +9,20 @@ from tvusage_lint import config
 from tvusage_lint.engine import Engine, Result
 from tvusage_lint.findings import Finding
 
+# torchvision's helper (0.14 onwards): ``events`` evaluates calls with it
 HELPER_MODULE = """\
+from types import FunctionType
+
 import torch
 
 
 def _log_api_usage_once(obj) -> None:
     module = obj.__module__
+    if not module.startswith("torchvision"):
+        module = f"torchvision.internal.{module}"
     name = obj.__class__.__name__
+    if isinstance(obj, FunctionType):
+        name = obj.__name__
     torch._C._log_api_usage_once(f"{module}.{name}")
 """
 

@@ -192,14 +192,17 @@ def test_events_diff_base_lists_a_removed_event(repo: Path) -> None:
     assert text.exit_code == 0
     assert text.stdout.splitlines() == [
         f"- torchvision.ops.boxes.nms  torchvision/ops/boxes.py:6 (in {base[:12]})",
-        f"0 events added, 1 removed since {base[:12]}.",
+        f"0 events added, 1 removed, 0 renamed since {base[:12]}.",
     ]
     csv = run_cli(
         ["events", "--no-cache", "--format", "csv", "--diff-base", "HEAD~1", "torchvision"], repo
     )
     assert csv.stdout.splitlines() == [
-        "change,event,symbol,kind,language,subpackage,path,line,via",
-        "removed,torchvision.ops.boxes.nms,torchvision.ops.boxes.nms,function,python,ops,torchvision/ops/boxes.py,6,",
+        "change,event,symbol,kind,language,subpackage,path,line,via,symbol_kind,expression,"
+        "call_path,call_line,calls,old_event",
+        "removed,torchvision.ops.boxes.nms,torchvision.ops.boxes.nms,entry,python,ops,"
+        "torchvision/ops/boxes.py,6,,function,,torchvision/ops/boxes.py,9,"
+        "torchvision/ops/boxes.py:9,",
     ]
     data = json.loads(
         run_cli(
@@ -404,12 +407,17 @@ def test_a_cpp_event_that_disappears_is_listed(tmp_path: Path) -> None:
         {
             "event": "torchvision.csrc.io.image.cpu.decode_png.decode_png",
             "symbol": "vision::image::decode_png",
-            "kind": "cpp",
+            "kind": "entry",
             "language": "cpp",
             "subpackage": "io",
             "path": "torchvision/csrc/io/image/cpu/decode_png.cpp",
             "line": 14,
             "via": None,
+            "symbol_kind": "cpp",
+            "expression": None,
+            "call_path": "torchvision/csrc/io/image/cpu/decode_png.cpp",
+            "call_line": 15,
+            "calls": ["torchvision/csrc/io/image/cpu/decode_png.cpp:15"],
         }
     ]
     # and check --diff-base reports the entry point that stopped logging, nothing old
@@ -475,3 +483,45 @@ def test_a_moved_package_keeps_its_findings_and_a_moved_cpp_file_too(tmp_path: P
     result = check(repo, "--diff-base", "HEAD~1", "torchvision")
     assert (result.exit_code, codes(result.stdout)) == (0, [])
     assert "22 findings already at the merge base" in result.stderr
+
+
+def test_events_diff_base_reports_a_rename_and_fails_on_it(repo: Path) -> None:
+    edit(
+        repo / "torchvision/ops/boxes.py",
+        "        _log_api_usage_once(nms)\n",
+        '        torch._C._log_api_usage_once("torchvision.ops.nms")\n',
+    )
+    commit(repo, "a shorter event string")
+    base = git(repo, "rev-parse", "HEAD~1").strip()
+    args = ["events", "--no-cache", "--diff-base", "HEAD~1", "--fail-on-removed", "torchvision"]
+    text = run_cli(args, repo)
+    assert text.exit_code == 1
+    assert text.stdout.splitlines() == [
+        "~ torchvision.ops.boxes.nms: torchvision.ops.boxes.nms -> torchvision.ops.nms"
+        "  torchvision/ops/boxes.py:6",
+        f"0 events added, 0 removed, 1 renamed since {base[:12]}.",
+    ]
+    data = json.loads(run_cli([*args[:-1], "--format", "json", "torchvision"], repo).stdout)
+    assert (data["added"], data["removed"]) == ([], [])
+    assert [(r["symbol"], r["old"], r["new"]) for r in data["renamed"]] == [
+        ("torchvision.ops.boxes.nms", "torchvision.ops.boxes.nms", "torchvision.ops.nms")
+    ]
+
+
+def test_events_diff_base_fail_on_removed_passes_when_events_are_only_added(repo: Path) -> None:
+    edit(
+        repo / "torchvision/ops/boxes.py",
+        '    """Old debt: never logged."""\n',
+        '    """Old debt: never logged."""\n'
+        "    if not torch.jit.is_scripting() and not torch.jit.is_tracing():\n"
+        "        _log_api_usage_once(box_area)\n",
+    )
+    commit(repo, "log box_area")
+    result = run_cli(
+        ["events", "--no-cache", "--diff-base", "HEAD~1", "--fail-on-removed", "torchvision"], repo
+    )
+    assert result.exit_code == 0
+    assert (
+        result.stdout.splitlines()[0]
+        == "+ torchvision.ops.boxes.box_area  torchvision/ops/boxes.py:13"
+    )

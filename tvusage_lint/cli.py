@@ -244,7 +244,9 @@ def check(
             )
             warnings.extend(outcome.messages)
             changed = outcome.changed
-            sys.stdout.write(outcome.diff)
+            if fmt != "json":
+                sys.stdout.write(outcome.diff)
+    renames = _fix_renames(engine, paths, result, outcome) if (fix or diff) and changed else ()
     findings = result.findings
     stale: list[str] = []
     if write_baseline or baseline or settings.baseline or base is not None:
@@ -255,15 +257,42 @@ def check(
     _warn(warnings)
     for message in stale:
         click.echo(f"tvusage-lint: {message}", err=True)
-    if not diff:
+    if fmt == "json" and (fix or diff):
+        from tvusage_lint import report
+
+        _write(report.fix_json(findings, renames, outcome.diff if diff else None), output)
+    elif not diff:
         _emit_findings(findings, result.files, fmt, output, quiet, settings)
     if fix and not diff and changed and not quiet and fmt == "text" and output is None:
         click.echo(f"Fixed {len(changed)} file{'s' if len(changed) != 1 else ''}.", err=True)
+    if fmt != "json" and renames:
+        from tvusage_lint import events as ev
+
+        for line in ev.renames_to_text(renames):
+            click.echo(line, err=True)
     if exit_non_zero_on_fix and changed:
         sys.exit(EXIT_FINDINGS)
     if diff:
         sys.exit(EXIT_FINDINGS if changed and not exit_zero else EXIT_CLEAN)
     sys.exit(EXIT_FINDINGS if (findings or stale) and not exit_zero else EXIT_CLEAN)
+
+
+def _fix_renames(engine, paths: tuple[str, ...], result, outcome) -> tuple:
+    """Event renames the fixes cause: the catalogue before and after (``--diff``: the
+    fixed text analysed as an overlay, nothing written)."""
+    from tvusage_lint import events as ev
+
+    if outcome.before is not None:  # --fix: the first run and the last
+        before, after = outcome.before, result
+    else:
+        from tvusage_lint.engine import Engine
+
+        other = Engine(engine.settings, cache=engine.cache, jobs=engine.jobs, overlay=outcome.fixed)
+        before, after = result, _run(other, paths)
+    return ev.renames(
+        ev.catalogue(before.entries, before.index, before.cpp),
+        ev.catalogue(after.entries, after.index, after.cpp),
+    )
 
 
 def _gate(
@@ -472,39 +501,67 @@ def _coverage_table(entries, totals, show: str, output: str | None) -> None:
 @click.option(
     "--diff-base",
     metavar="REF",
-    help="List the events added and removed since the merge base of REF and HEAD.",
+    help="List the events added, removed and renamed since the merge base of REF and HEAD.",
+)
+@click.option(
+    "--compare",
+    metavar="OLD.json",
+    type=click.Path(dir_okay=False, path_type=str),
+    help="The same report against a catalogue saved by `events --format json`.",
+)
+@click.option(
+    "--fail-on-removed",
+    is_flag=True,
+    help="With --diff-base/--compare: exit 1 when an event was removed or renamed.",
 )
 @_run_options
 def events(
     paths: tuple[str, ...],
     fmt: str,
     diff_base: str | None,
+    compare: str | None,
+    fail_on_removed: bool,
     output: str | None,
     config: str | None,
     no_cache: bool,
     jobs: int,
     strict: bool | None,
 ) -> None:
-    """List every event the tree emits at run time (Python and C++), or what changed since REF."""
+    """List every event the tree emits at run time (Python and C++), or what changed since
+    REF or a saved catalogue."""
     if not paths:
         raise Failure("no PATH given (try `tvusage-lint events torchvision/`)")
+    if diff_base and compare:
+        raise Failure("--diff-base and --compare are two baselines; give one")
+    if fail_on_removed and not (diff_base or compare):
+        raise Failure("--fail-on-removed needs --diff-base REF or --compare OLD.json")
     from tvusage_lint import events as ev
 
+    saved = None
+    if compare:
+        try:
+            saved = ev.load(Path(compare))
+        except ev.CatalogueError as exc:
+            raise Failure(str(exc)) from None
     settings = _settings(paths, config, strict=strict)
     engine, cache = _engine(settings, paths, no_cache, jobs, bar=fmt == "text")
     base = _start_base(engine, paths, diff_base) if diff_base else None
     result = _run(engine, paths)
-    cat = ev.catalogue(result.entries, result.index)
+    cat = ev.catalogue(result.entries, result.index, result.cpp)
     warnings = list(result.warnings)
-    if base is not None:
-        from tvusage_lint import gate
+    if base is not None or saved is not None:
+        if base is not None:
+            from tvusage_lint import gate
 
-        with _usage_errors():
-            changes = gate.event_changes(engine, list(paths), base, cat)
+            with _usage_errors():
+                changes = gate.event_changes(engine, list(paths), base, cat)
+        else:
+            assert saved is not None and compare is not None
+            changes = ev.diff(saved, cat, compare=compare)
         _warn(warnings + _save_cache(cache, result))
         render = {"json": ev.diff_to_json, "csv": ev.diff_to_csv, "text": ev.diff_to_text}
         _write(render[fmt](changes), output)
-        sys.exit(EXIT_CLEAN)
+        sys.exit(EXIT_FINDINGS if fail_on_removed and changes.lost else EXIT_CLEAN)
     if fmt == "text":
         warnings += ev.duplicate_warnings(cat)
     _warn(warnings + _save_cache(cache, result))

@@ -32,6 +32,7 @@ class Result:
     files: int = 0
     index: Index | None = None
     sources: dict[str, SourceFile] = field(default_factory=dict)  # display path → file
+    cpp: list[tuple[SourceFile, object]] = field(default_factory=list)  # (file, CppFacts)
 
 
 class Engine:
@@ -139,6 +140,7 @@ class Engine:
         cpp_files = found.cpp or self._csrc_for_operators(found, index, cwd)
         if cpp_files:
             cpp = self._cpp(cpp_files, result, per_file, suppressions)
+            result.cpp = cpp
             self._operators(cpp, index, points, result, per_file)
         report_unused = settings.enabled("TVU900")
         for path, findings in per_file.items():

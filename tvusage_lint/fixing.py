@@ -33,6 +33,9 @@ class Outcome:
     changed: list[str] = field(default_factory=list)
     diff: str = ""
     messages: list[str] = field(default_factory=list)
+    # without writing: the fixed bytes of each changed file (an overlay to re-analyse with)
+    fixed: dict[Path, bytes] = field(default_factory=dict)
+    before: Result | None = None  # fix_until_stable: the run before any fix
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -136,6 +139,7 @@ def apply_fixes(
                 outcome.messages.append(f"{display}: cannot write the fix: {exc.strerror or exc}")
                 outcome.changed.remove(display)
         else:
+            outcome.fixed[result.sources[display].path] = fixed.text.encode(encoding)
             outcome.diff += "".join(
                 difflib.unified_diff(
                     old.splitlines(keepends=True),
@@ -152,8 +156,8 @@ ROUNDS = 4
 
 def fix_until_stable(engine: Engine, paths: list[str], *, unsafe: bool) -> tuple[Result, Outcome]:
     """Fix, re-check, fix again while something changes (fixes can enable fixes)."""
-    total = Outcome()
     result = engine.run(paths)
+    total = Outcome(before=result)
     for _ in range(ROUNDS):
         outcome = apply_fixes(
             result, unsafe=unsafe, write=True, limit=engine.settings.max_file_size

@@ -77,7 +77,7 @@ def only_new(
 
 
 def event_changes(engine: Engine, paths: list[str], tree: BaseTree, head: Catalogue) -> EventDiff:
-    """Events added and removed since the merge base (``events --diff-base``)."""
+    """Events added, removed and renamed since the merge base (``events --diff-base``)."""
     from dataclasses import replace
 
     from tvusage_lint import diffbase
@@ -86,8 +86,18 @@ def event_changes(engine: Engine, paths: list[str], tree: BaseTree, head: Catalo
     cwd = Path.cwd()
     base = tree.wait()
     old, base_cwd = diffbase.run_base(engine, paths, cwd, base)
-    before = ev.catalogue(old.entries, old.index)
+    before = ev.catalogue(old.entries, old.index, old.cpp)
+
+    def shown(path: str) -> str:
+        return diffbase.head_display(path, base_cwd, base, cwd) if path else ""
+
     moved = tuple(
-        replace(e, path=diffbase.head_display(e.path, base_cwd, base, cwd)) for e in before.events
+        replace(
+            e,
+            path=shown(e.path),
+            call_path=shown(e.call_path),
+            calls=tuple(f"{shown(c.rpartition(':')[0])}:{c.rpartition(':')[2]}" for c in e.calls),
+        )
+        for e in before.events
     )
     return ev.diff(ev.Catalogue(moved, before.duplicates), head, base.commit)

@@ -62,6 +62,18 @@ def to_json(findings: Iterable[Finding]) -> str:
     return json.dumps([f.to_json() for f in findings], indent=2) + "\n"
 
 
+def fix_json(findings: Iterable[Finding], renames: Iterable[object], diff: str | None) -> str:
+    """``check --fix/--diff --format json``: the findings left, the event renames the
+    fixes cause (``events.Rename``), and for ``--diff`` the unified diff."""
+    data: dict[str, object] = {
+        "findings": [f.to_json() for f in findings],
+        "renames": [r.to_json() for r in renames],  # type: ignore[attr-defined]
+    }
+    if diff is not None:
+        data["diff"] = diff
+    return json.dumps(data, indent=2) + "\n"
+
+
 # --- coverage -----------------------------------------------------------------------------------
 
 

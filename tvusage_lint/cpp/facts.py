@@ -70,6 +70,7 @@ class LogCall:
     first: bool  # it is the first statement of the body
     removal_start: int  # what to delete when the call moves: its whole lines when alone
     removal_end: int
+    arg_text: str = ""  # the argument as written (what ``events`` shows when it is not a literal)
 
 
 @dataclass(frozen=True)
@@ -728,6 +729,7 @@ def _log_calls(
                 first=m.start() == first,
                 removal_start=removal[0],
                 removal_end=removal[1],
+                arg_text=text[arg_start:arg_end],
             )
         )
     return tuple(calls)

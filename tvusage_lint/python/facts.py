@@ -33,6 +33,27 @@ FORM_TWO_ARGS = "two-args"  # _log_api_usage_once(self.__module__, self.__class_
 FORM_TORCH_C = "torch-c"  # torch._C._log_api_usage_once("...")
 FORM_OTHER = "other"  # anything else (an expression we cannot read)
 
+# A string expression as parts, kept so ``events`` can evaluate what a call emits
+# (events.py, emission.py) without a tree: literal text, a name or attribute chain
+# (``self.__class__.__name__``; ``type(x)`` is written ``x.__class__``), or anything
+# else as its source text.
+PART_TEXT = "s"
+PART_NAME = "x"
+PART_UNKNOWN = "?"
+Part = tuple[str, str]
+
+# What a statement of the helper's body does (HelperStep.action).
+STEP_ASSIGN = "assign"  # target = value
+STEP_RETURN = "return"  # return / raise: nothing emitted
+STEP_EMIT = "emit"  # torch._C._log_api_usage_once(value)
+
+# Conditions of the helper's ``if``s: (op, subject, operand); "!" before op negates.
+COND_ISINSTANCE = "isinstance"  # isinstance(subject, operand)
+COND_STARTSWITH = "startswith"  # subject.startswith("operand")
+COND_JIT = "jit"  # torch.jit.is_scripting() / is_tracing(): false in eager runs
+COND_UNKNOWN = "?"  # anything else: subject is its source text
+Cond = tuple[str, str, str]
+
 # Where a logging call sits.
 SCOPE_MODULE = "module"
 SCOPE_METHOD = "method"
@@ -54,6 +75,30 @@ class LogCall:
     owner_class: str  # enclosing class name for methods
     stmt_index: int | None  # index in the owner's body when a top-level statement
     callee: str  # how the helper was named: "_log_api_usage_once", "utils._log_api_usage_once"
+    # the positional arguments as string parts: what ``events`` evaluates (keywords: none)
+    args: tuple[tuple[Part, ...], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class HelperStep:
+    """One statement of the helper's body that decides what it emits, under the
+    conditions of the ``if``s around it (all must hold)."""
+
+    action: str  # STEP_ASSIGN / STEP_RETURN / STEP_EMIT
+    target: str  # the local name assigned (STEP_ASSIGN), else ""
+    value: tuple[Part, ...]
+    when: tuple[Cond, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HelperFact:
+    """A module-level definition of the logging helper, read for the string it passes to
+    ``torch._C._log_api_usage_once``: each era's helper joined its arguments its own way
+    (``f"torchvision.{module}.{name}"`` in Dec 2021, ``f"{module}.{name}"`` since), so
+    events are evaluated with the tree's own definition, never an assumed one."""
+
+    params: tuple[str, ...]  # positional parameters, in order
+    steps: tuple[HelperStep, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +170,7 @@ class PyFacts:
     # (caller, callee): calls of this file's own module-level functions, kept only in files
     # that call an operator, so a private helper's operator reaches its public caller
     local_calls: tuple[tuple[str, str], ...] = ()
+    helper: HelperFact | None = None  # this module's definition of the helper, if any
 
 
 def _pickle_by_fields(cls: type) -> None:
@@ -138,7 +184,17 @@ def _pickle_by_fields(cls: type) -> None:
         cls.__reduce__ = lambda self: (cls, get(self))  # type: ignore[method-assign]
 
 
-for _cls in (Span, LogCall, Decorator, FunctionFact, ClassFact, ImportFact, PyFacts):
+for _cls in (
+    Span,
+    LogCall,
+    HelperStep,
+    HelperFact,
+    Decorator,
+    FunctionFact,
+    ClassFact,
+    ImportFact,
+    PyFacts,
+):
     _pickle_by_fields(_cls)
 
 
@@ -250,6 +306,153 @@ def _call_form(call: ast.Call, hint: str) -> tuple[str, str]:
     if name:
         return FORM_OBJECT, name
     return FORM_OTHER, ""
+
+
+def _reference(node: ast.expr) -> str:
+    """``self.__class__.__name__`` for names and attribute chains, with ``type(x)`` read as
+    ``x.__class__``; "" for anything else."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        inner = _reference(node.value)
+        return f"{inner}.{node.attr}" if inner else ""
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "type"
+        and len(node.args) == 1
+        and not node.keywords
+    ):
+        inner = _reference(node.args[0])
+        return f"{inner}.__class__" if inner else ""
+    return ""
+
+
+def _concatenation(node: ast.expr) -> bool:
+    """``a + b`` where one side is visibly a string (so ``+`` joins, never adds)."""
+    if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add)):
+        return False
+    return any(
+        (isinstance(side, ast.Constant) and isinstance(side.value, str))
+        or isinstance(side, ast.JoinedStr)
+        or _concatenation(side)
+        for side in (node.left, node.right)
+    )
+
+
+def string_parts(node: ast.expr) -> tuple[Part, ...]:
+    """A string expression as parts: literals, f-strings, ``+`` and names are kept apart;
+    any other expression is one unknown part holding its source text."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return ((PART_TEXT, node.value),)
+    if isinstance(node, ast.JoinedStr):
+        parts: list[Part] = []
+        for value in node.values:
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                parts.append((PART_TEXT, value.value))
+            elif (
+                isinstance(value, ast.FormattedValue)
+                and value.format_spec is None
+                and value.conversion in (-1, ord("s"))
+            ):
+                parts.extend(string_parts(value.value))
+            else:
+                return ((PART_UNKNOWN, ast.unparse(node)),)
+        return tuple(parts)
+    if _concatenation(node):
+        assert isinstance(node, ast.BinOp)
+        return string_parts(node.left) + string_parts(node.right)
+    name = _reference(node)
+    if name:
+        return ((PART_NAME, name),)
+    return ((PART_UNKNOWN, ast.unparse(node)),)
+
+
+def _condition(test: ast.expr) -> Cond:
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        op, subject, operand = _condition(test.operand)
+        return (op[1:] if op.startswith("!") else "!" + op), subject, operand
+    if _positive_checks(test):
+        return COND_JIT, "", ""
+    if isinstance(test, ast.Call) and not test.keywords:
+        func = dotted(test.func)
+        if func == "isinstance" and len(test.args) == 2:
+            subject, kind = _reference(test.args[0]), dotted(test.args[1])
+            if subject and kind:
+                return COND_ISINSTANCE, subject, kind
+        if (
+            isinstance(test.func, ast.Attribute)
+            and test.func.attr == "startswith"
+            and len(test.args) == 1
+            and isinstance(test.args[0], ast.Constant)
+            and isinstance(test.args[0].value, str)
+        ):
+            subject = _reference(test.func.value)
+            if subject:
+                return COND_STARTSWITH, subject, test.args[0].value
+    return COND_UNKNOWN, ast.unparse(test), ""
+
+
+def _negate(cond: Cond) -> Cond:
+    op, subject, operand = cond
+    return (op[1:] if op.startswith("!") else "!" + op), subject, operand
+
+
+def _helper_steps(body: list[ast.stmt], when: tuple[Cond, ...], out: list[HelperStep]) -> None:
+    for stmt in body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            target = stmt.targets[0]
+            if isinstance(target, ast.Name):
+                out.append(HelperStep(STEP_ASSIGN, target.id, string_parts(stmt.value), when))
+        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+            if isinstance(stmt.target, ast.Name):
+                out.append(HelperStep(STEP_ASSIGN, stmt.target.id, string_parts(stmt.value), when))
+        elif isinstance(stmt, (ast.Return, ast.Raise)):
+            out.append(HelperStep(STEP_RETURN, "", (), when))
+        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            found = _helper_call(stmt.value)
+            if found and found[1] == FORM_TORCH_C:
+                call = stmt.value
+                value = (
+                    string_parts(call.args[0])
+                    if len(call.args) == 1 and not call.keywords
+                    else ((PART_UNKNOWN, ast.unparse(call)),)
+                )
+                out.append(HelperStep(STEP_EMIT, "", value, when))
+        elif isinstance(stmt, ast.If):
+            cond = _condition(stmt.test)
+            _helper_steps(stmt.body, (*when, cond), out)
+            _helper_steps(stmt.orelse, (*when, _negate(cond)), out)
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            _helper_steps(stmt.body, when, out)
+        elif isinstance(stmt, (ast.For, ast.AsyncFor, ast.While, ast.Try)) or (
+            type(stmt).__name__ == "TryStar"
+        ):
+            # what runs here (how often, or whether) is not known: every step is conditional
+            unknown = (COND_UNKNOWN, type(stmt).__name__.lower(), "")
+            for field in _BLOCKS:
+                block = getattr(stmt, field, None) or []
+                if field == "handlers":
+                    block = [s for h in block for s in h.body]
+                _helper_steps(block, (*when, unknown), out)
+
+
+def _arguments(call: ast.Call) -> tuple[tuple[Part, ...], ...]:
+    """Each argument as string parts; with keywords or ``*args`` the binding to the helper's
+    parameters is not followed: every argument is then unknown (its source text)."""
+    if not call.keywords and not any(isinstance(a, ast.Starred) for a in call.args):
+        return tuple(string_parts(a) for a in call.args)
+    texts = [ast.unparse(a) for a in call.args]
+    texts += [f"{k.arg}={ast.unparse(k.value)}" if k.arg else ast.unparse(k) for k in call.keywords]
+    return tuple(((PART_UNKNOWN, text),) for text in texts)
+
+
+def helper_fact(node: ast.FunctionDef | ast.AsyncFunctionDef) -> HelperFact:
+    args = node.args
+    params = tuple(a.arg for a in (*args.posonlyargs, *args.args))
+    steps: list[HelperStep] = []
+    _helper_steps(node.body, (), steps)
+    return HelperFact(params, tuple(steps))
 
 
 def _literal_text(args: list[ast.expr]) -> str:
@@ -423,6 +626,7 @@ class _Collector:
         self.aliases: list[tuple[str, str]] = []
         self.registrations: list[tuple[str, str, str]] = []
         self.log_calls: list[LogCall] = []
+        self.helper: HelperFact | None = None
         self.all_names: list[str] | None = None
         self.all_static = True
         self.has_all = False
@@ -438,6 +642,8 @@ class _Collector:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self.bound.add(stmt.name)
                 self.functions.append(_function_fact(stmt, stmt.name))
+                if stmt.name == HELPER:
+                    self.helper = helper_fact(stmt)
             elif isinstance(stmt, ast.ClassDef):
                 self.bound.add(stmt.name)
                 self.classes.append(self._class(stmt, nested=False))
@@ -697,6 +903,7 @@ class _Collector:
                 owner_class=owner_class,
                 stmt_index=index,
                 callee=callee,
+                args=_arguments(call),
             )
         )
 
@@ -788,4 +995,5 @@ def extract(data: bytes, *, layers: bool = True) -> PyFacts:
         layers=hits,
         op_calls=op_calls,
         local_calls=local_calls,
+        helper=collector.helper,
     )
