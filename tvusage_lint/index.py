@@ -146,6 +146,9 @@ class Index:
     )
 
     def add(self, module: Module) -> None:
+        seen = self.modules.get(module.name)
+        if seen is not None and seen.is_package and not module.is_package:
+            return  # ``foo.py`` beside ``foo/__init__.py``: Python imports the package
         self.modules[module.name] = module
         self._found.clear()
         self._stars.clear()
