@@ -19,7 +19,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from tests import fuzzing  # noqa: F401 - loads the hypothesis profile
@@ -27,6 +27,7 @@ from tests import structure_strategy as structures
 from tvusage_lint import discovery
 from tvusage_lint.config import Settings
 from tvusage_lint.engine import Engine, Result
+from tvusage_lint.index import _CYCLE
 
 BUDGET = 30  # seconds for one tree; a tree takes milliseconds
 
@@ -108,3 +109,9 @@ def test_random_module_graphs_resolve_as_the_reference_in_any_order(
     again.index._found.clear()
     assert answers(again, asked) == expected  # another order of questions, files
     assert seen(again) == seen(first)
+    # what the examples covered (``--hypothesis-show-statistics``)
+    event(f"links: {len(tree.links)}")
+    event(f"package beside a module: {any(p.endswith('/inner.py') for p in tree.files)}")
+    cycles = sum(1 for v in first.index._found.values() if v == _CYCLE)
+    event(f"pairs in a cycle: {'0' if not cycles else '1-9' if cycles < 10 else '10+'}")
+    event(f"findings: {'0' if not first.findings else '1+'}")
