@@ -186,6 +186,8 @@ class Index:
         key = (module.name, name)
         if key in self._found:
             found = self._found[key]
+        elif name in module.defined:
+            found = self._found[key] = f"{module.name}.{name}"
         else:
             found = self._drive(self._steps(module, name), key)
         return None if found == _CYCLE else found
@@ -212,9 +214,11 @@ class Index:
                         answer = found[need]
                         if answer == _BUSY:
                             answer = _CYCLE
+                    elif need[1] in (module := self.modules[need[0]]).defined:
+                        answer = found[need] = f"{module.name}.{need[1]}"  # the usual end
                     else:
                         found[need] = _BUSY
-                        stack.append((need, self._steps(self.modules[need[0]], need[1])))
+                        stack.append((need, self._steps(module, need[1])))
                         answer = None
                     continue
             stack.pop()
