@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import brief, check, write_tree
+from tests.helpers import brief, check, fix, write_tree
 from tvusage_lint.engine import Result
 
 SIGNATURES = "(input, boxes, output_size, spatial_scale=1.0)"
@@ -156,6 +156,18 @@ def test_an_in_tree_link_is_indexed_under_its_name_and_reported_once_at_the_targ
     assert sorted(result.sources) == sorted(
         str(p.relative_to(root).as_posix()) for p in root.rglob("*.py") if not p.is_symlink()
     )
+
+
+def test_a_fix_for_a_linked_module_edits_the_target_and_keeps_the_link(tmp_path: Path) -> None:
+    root = torchvision_tree(tmp_path)
+    target = root / "torchvision/_impl_roi_pool.py"
+    (root / "torchvision/ops/roi_pool.py").rename(target)
+    logged = target.read_text()
+    target.write_text(logged.replace("        _log_api_usage_once(self)\n", ""))
+    os.symlink("../_impl_roi_pool.py", root / "torchvision/ops/roi_pool.py")
+    assert brief(fix(root).findings) == []  # boxes.nms fixed too
+    assert target.read_text() == logged
+    assert os.readlink(root / "torchvision/ops/roi_pool.py") == "../_impl_roi_pool.py"
 
 
 def test_a_link_beside_its_target_reports_under_the_target_s_name(tmp_path: Path) -> None:

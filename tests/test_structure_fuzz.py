@@ -27,7 +27,7 @@ from tests import structure_strategy as structures
 from tvusage_lint import discovery
 from tvusage_lint.config import Settings
 from tvusage_lint.engine import Engine, Result
-from tvusage_lint.index import _CYCLE
+from tvusage_lint.index import _CYCLE, Index
 
 BUDGET = 30  # seconds for one tree; a tree takes milliseconds
 
@@ -82,6 +82,23 @@ def seen(result: Result) -> tuple[list[tuple[object, ...]], list[str]]:
     return findings, sorted(repr(e) for e in result.entries)
 
 
+def reachable_outside(index: Index, qualified: str) -> frozenset[str]:
+    """The reference for ``external_ancestors``: every non-project class reachable through
+    bases, by a plain search with a visited set."""
+    out, seen_, todo = set(), set(), [qualified]
+    while todo:
+        name = todo.pop()
+        if name in seen_:
+            continue
+        seen_.add(name)
+        found = index.class_fact(name)
+        if found is None:
+            out.add(name)
+        else:
+            todo.extend(index.bases(*found))
+    return frozenset(out)
+
+
 counter = itertools.count()
 
 
@@ -109,6 +126,11 @@ def test_random_module_graphs_resolve_as_the_reference_in_any_order(
     again.index._found.clear()
     assert answers(again, asked) == expected  # another order of questions, files
     assert seen(again) == seen(first)
+    classes = [f"{m.name}.{c.name}" for m in first.index.modules.values() for c in m.facts.classes]
+    expected_bases = {q: reachable_outside(first.index, q) for q in classes}
+    shuffle.shuffle(classes)
+    again.index.__dict__.pop("_external_cache", None)
+    assert {q: again.index.external_ancestors(q) for q in classes} == expected_bases
     # what the examples covered (``--hypothesis-show-statistics``)
     event(f"links: {len(tree.links)}")
     event(f"package beside a module: {any(p.endswith('/inner.py') for p in tree.files)}")
