@@ -259,8 +259,11 @@ class Index:
     def _canonical_steps(self, qualified: str) -> Steps:
         """A dotted name through the modules it names: the longest prefix that is a
         module, the next part looked up in it, and the same again on what that gives.
-        Each round consumes a part: what a lookup gives is already followed."""
-        while qualified not in self.modules:
+        Each round consumes a part of ``qualified``, since what a lookup gives is already
+        followed; more rounds than parts would be a bug, answered as a cycle, not a hang."""
+        for _ in range(qualified.count(".") + 1):
+            if qualified in self.modules:
+                return qualified
             parts = qualified.split(".")
             cut = len(parts) - 1
             while cut and ".".join(parts[:cut]) not in self.modules:
@@ -277,7 +280,7 @@ class Index:
             if found == f"{prefix}.{head}":
                 return full
             qualified = full
-        return qualified
+        return qualified if qualified in self.modules else _CYCLE
 
     def _star_sources(self, module: Module, name: str) -> list[Module]:
         """The star-imported modules ``name`` may come from, in import order: those whose
