@@ -1,11 +1,14 @@
 """Name resolution on module graphs that used to hang or mislead a run: deleted modules,
 re-export cycles, self-imports, star-import webs, a module beside a same-named package,
-links. Each resolves in one pass (a few milliseconds here); an exponential search would
-time the test out."""
+links. Each resolves in one pass (a few milliseconds here); the resolver this replaced ran
+for minutes on the deleted-module trees, so a regression fails on the alarm below instead
+of hanging the test run."""
 
 from __future__ import annotations
 
 import os
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -103,6 +106,18 @@ def torchvision_tree(root: Path) -> Path:
 
 
 NMS = [("TVU102", 1, "torchvision.ops.boxes.nms")]
+
+
+@pytest.fixture(autouse=True)
+def bounded() -> Iterator[None]:
+    def hung(signum: int, frame: object) -> None:
+        raise TimeoutError("name resolution ran for more than 60 s")
+
+    old = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(60)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, old)
 
 
 def lookup(result: Result, module: str, name: str) -> str | None:
