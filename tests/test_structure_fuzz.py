@@ -77,7 +77,8 @@ def answers(result: Result, pairs: list[tuple[str, str]]) -> dict[tuple[str, str
 
 def seen(result: Result) -> tuple[list[tuple[object, ...]], list[str]]:
     findings = sorted(
-        (f.path, f.line, f.column, f.code, f.symbol, f.message) for f in result.findings
+        (f.path, f.line, f.column, f.code, f.symbol, f.message, repr(f.fix))
+        for f in result.findings
     )
     return findings, sorted(repr(e) for e in result.entries)
 

@@ -436,11 +436,13 @@ class Index:
 
     @cached_property
     def helper_module(self) -> str:
-        """The project module that defines the helper (``torchvision.utils``)."""
-        for module in self.modules.values():
-            fact = module.defined.get(HELPER)
-            if isinstance(fact, FunctionFact):
-                return module.name
+        """The project module that defines the helper (``torchvision.utils``); of several,
+        the outermost (then the first by name), so the file order cannot choose."""
+        defining = [
+            m.name for m in self.modules.values() if isinstance(m.defined.get(HELPER), FunctionFact)
+        ]
+        if defining:
+            return min(defining, key=lambda name: (name.count("."), name))
         tops = sorted({m.top for m in self.modules.values()})
         return f"{tops[0]}.utils" if tops else "torchvision.utils"
 
