@@ -48,6 +48,9 @@ class SourceFile:
     csrc_rel: str = ""  # C++: posix path under the csrc folder
     package: str = ""  # C++: the top package the csrc folder belongs to
     root: Path | None = None  # the project root (resolved): links may point only inside it
+    # a link to another file of the tree: Python imports it under this module name too, so
+    # it is indexed under it, while its findings go to ``display``, the target's, once
+    link_of: Path | None = None
 
 
 @dataclass
@@ -201,8 +204,9 @@ def discover(
         for file in _walk(folder, exclude):
             if file not in reported and (file.suffix == ".py" or folder in csrc_roots):
                 context.setdefault(file, root)
-    # resolved file → (name, report, root, C++ place)
+    # resolved file → (name, report, root, C++ place), and the other names of it
     chosen: dict[Path, tuple[Path, bool, Path, tuple[str, str] | None]] = {}
+    names: dict[Path, list[Path]] = {}
     for file, report, root in [
         *((f, True, r) for f, r in reported.items()),
         *((f, False, r) for f, r in context.items()),
@@ -219,22 +223,33 @@ def discover(
             found.warnings.append(f"{display_path(file, cwd)}: {why}; skipped")
             continue
         real = file.resolve() if not why and file.is_symlink() else file
+        names.setdefault(real, []).append(file)
         seen = chosen.get(real)
         if seen is None:
             chosen[real] = (file, report, root, place)
         elif file == real or (report and not seen[1]):
-            # a link and its target: check the file under its own name, once
+            # a link and its target: the findings go to one path, the target's if in the tree
             chosen[real] = (file, report or seen[1], root, place)
         elif report:
             chosen[real] = (*seen[:1], True, *seen[2:])
-    for file, report, root, place in chosen.values():
+    links: list[SourceFile] = []
+    for real, (file, report, root, place) in chosen.items():
         display = display_path(file, cwd)
         if place is None:
             module, is_package = module_name(file, top_of(file.parent))
             found.python.append(SourceFile(file, display, module, is_package, report, root=root))
+            for other in names[real]:
+                name, other_package = module_name(other, top_of(other.parent))
+                if other != file and other.suffix == ".py" and name != module:
+                    links.append(
+                        SourceFile(
+                            other, display, name, other_package, report, root=root, link_of=file
+                        )
+                    )
         else:
             rel, package = place
             found.cpp.append(SourceFile(file, display, "", False, report, rel, package, root))
+    found.python.extend(links)
     return found
 
 

@@ -95,12 +95,13 @@ class Engine:
             cwd=cwd,
         )
         result = Result(warnings=list(found.warnings))
-        result.files = sum(1 for f in found.python if f.report) + sum(
+        result.files = sum(1 for f in found.python if f.report and not f.link_of) + sum(
             1 for f in found.cpp if f.report
         )
         index = Index()
         for source, facts in zip(found.python, self.python_facts(found.python)):
-            result.sources[source.display] = source
+            if source.link_of is None:  # a link's findings are its target's: fixed there
+                result.sources[source.display] = source
             index.add(
                 Module(
                     name=source.module,
@@ -142,6 +143,9 @@ class Engine:
             cpp = self._cpp(cpp_files, result, per_file, suppressions)
             result.cpp = cpp
             self._operators(cpp, index, points, result, per_file)
+        links = {s.module for s in found.python if s.link_of is not None}
+        if links:
+            per_file = {path: _once(findings, links) for path, findings in per_file.items()}
         report_unused = settings.enabled("TVU900")
         for path, findings in per_file.items():
             kept = apply_suppressions(
@@ -229,3 +233,19 @@ class Engine:
             found[:] = [f for f in found if (path, f.code, f.symbol) not in linked.superseded]
         for finding in linked.findings:
             per_file.setdefault(finding.path, []).append(finding)
+
+
+def _once(findings: list[Finding], links: set[str]) -> list[Finding]:
+    """A file indexed under its own name and a link's finds the same thing twice at one
+    place: keep one, the one under the file's own name where both are."""
+
+    def via_link(finding: Finding) -> bool:
+        symbol = finding.symbol or ""
+        return any(symbol == m or symbol.startswith(f"{m}.") for m in links)
+
+    kept: dict[tuple[str, int, int, int, int], Finding] = {}
+    for finding in findings:
+        at = (finding.code, finding.line, finding.column, finding.end_line, finding.end_column)
+        if at not in kept or (via_link(kept[at]) and not via_link(finding)):
+            kept[at] = finding
+    return list(kept.values())

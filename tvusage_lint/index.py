@@ -9,13 +9,12 @@ publicity rules need.
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from tvusage_lint.python.facts import HELPER, ClassFact, FunctionFact, LogCall, PyFacts
-
-_MAX_HOPS = 32
 
 
 @dataclass
@@ -116,53 +115,135 @@ class Module:
         return out
 
 
+# What a lookup can say besides a qualified name. ``None`` is "not there" (no binding,
+# definition, submodule or star source has the name); ``_CYCLE`` is "leads back to
+# itself". Both reach the rules as unknown, but only "not there" lets a star import try
+# its next source or an import keep its dotted name (``torch.nn``, a missing module).
+_CYCLE = "<cycle>"
+_BUSY = "<in progress>"
+# answers derived from the modules: ``Index.add`` forgets them
+_MEMOS = (
+    "_external_cache",
+    "subclassed",
+    "helper_defined",
+    "helper_module",
+    "reexported",
+    "listed",
+)
+Key = tuple[str, str]  # (module, name)
+# one equation: yields the (module, name) pairs it needs, is sent their answers
+Steps = Generator[Key, "str | None", "str | None"]
+
+
 @dataclass
 class Index:
     modules: dict[str, Module] = field(default_factory=dict)
-    # (module, name) → what ``_lookup`` found: a name re-exported through star imports
-    # is asked for again and again (every package ``__all__`` entry, every base class)
-    _found: dict[tuple[str, str], str | None] = field(default_factory=dict, repr=False)
+    # (module, name) → its answer (a qualified name, None, _CYCLE), or _BUSY while it is
+    # being solved: a name re-exported through star imports is asked for again and again
+    _found: dict[Key, str | None] = field(default_factory=dict, repr=False)
     _stars: dict[str, tuple[dict[str, list[tuple[int, Module]]], list[tuple[int, Module]]]] = field(
         default_factory=dict, repr=False
     )
 
     def add(self, module: Module) -> None:
+        seen = self.modules.get(module.name)
+        if seen is not None and seen.is_package and not module.is_package:
+            return  # ``foo.py`` beside ``foo/__init__.py``: Python imports the package
         self.modules[module.name] = module
         self._found.clear()
         self._stars.clear()
+        for memo in _MEMOS:
+            self.__dict__.pop(memo, None)
 
     # --- name resolution ---------------------------------------------------------
+    #
+    # Each (module, name) is an equation over other pairs (``_steps``). ``_drive``
+    # solves them depth-first on an explicit stack (a chain of 1,000 re-exports is a
+    # list of 1,000 frames, not 1,000 nested calls) and memoises every answer. Every
+    # equation is strict: a pair that needs a pair still in progress is in a cycle, and
+    # so is each pair on the stack below it, since each needs the one above. That is
+    # the least fixpoint of the equations, so the answers do not depend on which pair
+    # is asked first (nor on file order), and each pair is solved once: the cost is
+    # linear in the bindings and star imports.
 
     def resolve(self, module: Module, dotted_name: str) -> str:
         """The qualified name ``dotted_name`` refers to inside ``module``."""
         head, _, rest = dotted_name.partition(".")
-        target = self._lookup(module, head, 0)
+        target = self._lookup(module, head)
         if target is None:
             target = f"builtins.{head}"
         full = f"{target}.{rest}" if rest else target
-        return self.canonical(full, 0) if rest else full
+        return self.canonical(full) if rest else full
 
-    def _lookup(self, module: Module, name: str, hops: int) -> str | None:
-        if hops:  # deeper down the answer may be the hop limit's: only full lookups are kept
-            return self._lookup_uncached(module, name, hops)
+    def canonical(self, qualified: str) -> str:
+        """Follow re-exports: ``torchvision.transforms.v2.Resize`` → where it is defined.
+        A name that cannot be followed (outside the project, or a cycle) stays as it is."""
+        found = self._drive(self._canonical_steps(qualified))
+        return qualified if found is None or found == _CYCLE else found
+
+    def _lookup(self, module: Module, name: str) -> str | None:
+        """What ``name`` is in ``module``'s namespace: None when not there or a cycle."""
         key = (module.name, name)
-        if key not in self._found:
-            self._found[key] = self._lookup_uncached(module, name, 0)
-        return self._found[key]
+        if key in self._found:
+            found = self._found[key]
+        elif name in module.defined:
+            found = self._found[key] = f"{module.name}.{name}"
+        else:
+            found = self._drive(self._steps(module, name), key)
+        return None if found == _CYCLE else found
 
-    def _lookup_uncached(self, module: Module, name: str, hops: int) -> str | None:
-        if hops > _MAX_HOPS:
-            return None
+    def _drive(self, steps: Steps, key: Key | None = None) -> str | None:
+        """Solve ``steps`` (the equation of ``key``, or a query that is no pair) and each
+        pair it needs that is not solved yet."""
+        found = self._found
+        stack: list[tuple[Key | None, Steps]] = [(key, steps)]
+        if key is not None:
+            found[key] = _BUSY
+        answer: str | None = None
+        while stack:
+            current, gen = stack[-1]
+            if answer == _CYCLE:  # strict: whoever needs a cycle is in it
+                gen.close()
+            else:
+                try:
+                    need = gen.send(answer)
+                except StopIteration as done:
+                    answer = done.value
+                else:
+                    if need in found:
+                        answer = found[need]
+                        if answer == _BUSY:
+                            answer = _CYCLE
+                    elif need[1] in (module := self.modules[need[0]]).defined:
+                        answer = found[need] = f"{module.name}.{need[1]}"  # the usual end
+                    else:
+                        found[need] = _BUSY
+                        stack.append((need, self._steps(module, need[1])))
+                        answer = None
+                    continue
+            stack.pop()
+            if current is not None:
+                found[current] = answer
+        return answer
+
+    def _steps(self, module: Module, name: str) -> Steps:
+        """The equation of (module, name), in Python's order: a definition or an explicit
+        binding, a submodule, then the star imports in import order."""
         if name in module.defined:
             return f"{module.name}.{name}"
         bound = module.bindings.get(name)
         if bound is not None:
             if ":" in bound:  # an alias: resolve its target in the module
                 _, target = bound.split(":", 1)
-                if target.split(".")[0] == name:
+                head, _, rest = target.partition(".")
+                if head == name:
                     return None
-                return self.resolve(module, target)
-            return self.canonical(bound, hops + 1)
+                found = yield (module.name, head)
+                full = f"builtins.{head}" if found is None else found
+                if not rest:
+                    return full
+                return (yield from self._canonical_steps(f"{full}.{rest}"))
+            return (yield from self._canonical_steps(bound))
         # a submodule of a package is reachable as an attribute of it
         sub = f"{module.name}.{name}" if module.is_package else ""
         if sub and sub in self.modules:
@@ -170,10 +251,36 @@ class Index:
         if name.startswith("_"):
             return None
         for other in self._star_sources(module, name):
-            found = self._lookup(other, name, hops + 1)
+            found = yield (other.name, name)
             if found is not None:
                 return found
         return None
+
+    def _canonical_steps(self, qualified: str) -> Steps:
+        """A dotted name through the modules it names: the longest prefix that is a
+        module, the next part looked up in it, and the same again on what that gives.
+        Each round consumes a part of ``qualified``, since what a lookup gives is already
+        followed; more rounds than parts would be a bug, answered as a cycle, not a hang."""
+        for _ in range(qualified.count(".") + 1):
+            if qualified in self.modules:
+                return qualified
+            parts = qualified.split(".")
+            cut = len(parts) - 1
+            while cut and ".".join(parts[:cut]) not in self.modules:
+                cut -= 1
+            if not cut:
+                return qualified
+            prefix, head, rest = ".".join(parts[:cut]), parts[cut], parts[cut + 1 :]
+            found = yield (prefix, head)
+            if found is None:
+                return qualified
+            if not rest:
+                return found
+            full = ".".join([found, *rest])
+            if found == f"{prefix}.{head}":
+                return full
+            qualified = full
+        return qualified if qualified in self.modules else _CYCLE
 
     def _star_sources(self, module: Module, name: str) -> list[Module]:
         """The star-imported modules ``name`` may come from, in import order: those whose
@@ -198,27 +305,6 @@ class Index:
         if open_:
             found = sorted(found + open_, key=lambda pair: pair[0])
         return [other for _, other in found]
-
-    def canonical(self, qualified: str, hops: int = 0) -> str:
-        """Follow re-exports: ``torchvision.transforms.v2.Resize`` → where it is defined."""
-        if qualified in self.modules:
-            return qualified
-        parts = qualified.split(".")
-        for cut in range(len(parts) - 1, 0, -1):
-            prefix = ".".join(parts[:cut])
-            module = self.modules.get(prefix)
-            if module is None:
-                continue
-            head = parts[cut]
-            found = self._lookup(module, head, hops + 1)
-            if found is None:
-                return qualified
-            rest = parts[cut + 1 :]
-            full = ".".join([found, *rest])
-            if found == f"{prefix}.{head}":
-                return full
-            return self.canonical(full, hops + 1) if rest else found
-        return qualified
 
     def split(self, qualified: str) -> tuple[Module, str] | None:
         """(module, name) for a top-level definition in the project."""
@@ -253,22 +339,57 @@ class Index:
     def _external_cache(self) -> dict[str, frozenset[str]]:
         return {}
 
-    def external_ancestors(self, qualified: str, depth: int = 0) -> frozenset[str]:
-        """External (non-project) classes anywhere above ``qualified``."""
+    def external_ancestors(self, qualified: str) -> frozenset[str]:
+        """External (non-project) classes anywhere above ``qualified``.
+
+        Classes in an inheritance cycle reach the same classes, so each strongly
+        connected piece of the base graph is solved as one (Tarjan, on an explicit
+        stack): each class once, the same answers whichever class is asked first."""
         cache = self._external_cache
         if qualified in cache:
             return cache[qualified]
-        found = self.class_fact(qualified)
-        if found is None or depth > _MAX_HOPS:
-            return frozenset({qualified})
-        cache[qualified] = frozenset()  # cycle guard
-        module, cls = found
-        out: set[str] = set()
-        for base in self.bases(module, cls):
-            out |= self.external_ancestors(base, depth + 1)
-        result = frozenset(out)
-        cache[qualified] = result
-        return result
+        order: dict[str, int] = {}  # class → when it was first seen
+        low: dict[str, int] = {}  # the earliest open class it reaches
+        outside: dict[str, set[str]] = {}  # open class → external names reached so far
+        piece: list[str] = []  # open classes, in the order seen
+        work: list[tuple[str, list[str]]] = []  # (class, bases still to visit)
+
+        def enter(name: str) -> None:
+            order[name] = low[name] = len(order)
+            piece.append(name)
+            found = self.class_fact(name)
+            outside[name] = set() if found else {name}
+            work.append((name, self.bases(*found) if found else []))
+
+        enter(qualified)
+        while work:
+            name, todo = work[-1]
+            if todo:
+                base = todo.pop()
+                if base in cache:
+                    outside[name] |= cache[base]
+                elif base in outside:  # open: in this piece
+                    low[name] = min(low[name], order[base])
+                else:
+                    enter(base)
+                continue
+            work.pop()
+            if low[name] == order[name]:  # the first class of a piece: close the piece
+                members: list[str] = []
+                reached: set[str] = set()
+                while not members or members[-1] != name:
+                    members.append(piece.pop())
+                    reached |= outside.pop(members[-1])
+                for member in members:
+                    cache[member] = frozenset(reached)
+            if work:
+                parent = work[-1][0]
+                if name in cache:
+                    outside[parent] |= cache[name]
+                else:
+                    low[parent] = min(low[parent], low[name])
+                    outside[parent] |= outside[name]
+        return cache[qualified]
 
     def derives(self, qualified: str, patterns: tuple[str, ...]) -> bool:
         return any(
@@ -315,11 +436,13 @@ class Index:
 
     @cached_property
     def helper_module(self) -> str:
-        """The project module that defines the helper (``torchvision.utils``)."""
-        for module in self.modules.values():
-            fact = module.defined.get(HELPER)
-            if isinstance(fact, FunctionFact):
-                return module.name
+        """The project module that defines the helper (``torchvision.utils``); of several,
+        the outermost (then the first by name), so the file order cannot choose."""
+        defining = [
+            m.name for m in self.modules.values() if isinstance(m.defined.get(HELPER), FunctionFact)
+        ]
+        if defining:
+            return min(defining, key=lambda name: (name.count("."), name))
         tops = sorted({m.top for m in self.modules.values()})
         return f"{tops[0]}.utils" if tops else "torchvision.utils"
 
@@ -350,7 +473,7 @@ class Index:
             for name in names:
                 if not name or name.startswith("_"):
                     continue
-                target = self._lookup(module, name, 0)
+                target = self._lookup(module, name)
                 if target is not None:
                     out.add(target)
         return out
@@ -363,7 +486,7 @@ class Index:
             if not module.is_package or module.private_path or module.facts.all_names is None:
                 continue
             for name in module.facts.all_names:
-                target = None if name.startswith("_") else self._lookup(module, name, 0)
+                target = None if name.startswith("_") else self._lookup(module, name)
                 if target is not None:
                     out.add(target)
         return out
@@ -388,7 +511,7 @@ class Index:
             if package is not None and package.all_set is not None:
                 if name not in package.all_set:
                     return False
-                if self._lookup(package, name, 0) != qualified:
+                if self._lookup(package, name) != qualified:
                     return False
         if module.private_path:
             return qualified in self.reexported
