@@ -76,6 +76,26 @@ class Engine:
             overlay=self.overlay,
         )
 
+    # --- the steps a live engine (the server's) can answer from its last run ---------------
+
+    def _discover(self, paths: list[str], cwd: Path | None) -> Discovery:
+        settings = self.settings
+        return discover(
+            paths,
+            cpp_include=settings.cpp_include,
+            cpp_exclude=settings.cpp_exclude,
+            exclude=settings.extend_exclude,
+            cwd=cwd,
+        )
+
+    def _index(self, found: Discovery) -> Index:
+        return build_index(found.python, self.python_facts(found.python))
+
+    def _entry_points(self, index: Index) -> list[EntryPoint]:
+        from tvusage_lint.python.policy import Policy
+
+        return Policy(index, self.settings).entry_points()
+
     # --- a run ------------------------------------------------------------------------------
 
     def run(self, paths: list[str], *, cwd: Path | None = None) -> Result:
@@ -86,39 +106,22 @@ class Engine:
 
     def _run(self, paths: list[str], cwd: Path | None) -> Result:
         settings = self.settings
-        found: Discovery = discover(
-            paths,
-            cpp_include=settings.cpp_include,
-            cpp_exclude=settings.cpp_exclude,
-            exclude=settings.extend_exclude,
-            cwd=cwd,
-        )
+        found = self._discover(paths, cwd)
         result = Result(warnings=list(found.warnings))
         result.files = sum(1 for f in found.python if f.report) + sum(
             1 for f in found.cpp if f.report
         )
-        index = Index()
-        for source, facts in zip(found.python, self.python_facts(found.python)):
+        for source in found.python:
             result.sources[source.display] = source
-            index.add(
-                Module(
-                    name=source.module,
-                    path=source.path,
-                    display=source.display,
-                    facts=facts,
-                    is_package=source.is_package,
-                    report=source.report,
-                )
-            )
+        index = self._index(found)
         result.index = index
         per_file: dict[str, list[Finding]] = {}
         suppressions: dict[str, tuple[tuple[int, tuple[str, ...]], ...]] = {}
         points: list[EntryPoint] = []
         try:
-            from tvusage_lint.python.policy import Policy
             from tvusage_lint.python.rules import Checker
 
-            points = Policy(index, settings).entry_points()
+            points = self._entry_points(index)
             result.entries.extend(p.entry for p in points)
             per_file = Checker(index, settings, points).run()
             if not index.helper_defined and any(
@@ -227,3 +230,20 @@ class Engine:
             found[:] = [f for f in found if (path, f.code, f.symbol) not in linked.superseded]
         for finding in linked.findings:
             per_file.setdefault(finding.path, []).append(finding)
+
+
+def build_index(sources: list[SourceFile], facts: list[pyfacts.PyFacts]) -> Index:
+    """The project-wide index of the Python files and their facts."""
+    index = Index()
+    for source, module_facts in zip(sources, facts):
+        index.add(
+            Module(
+                name=source.module,
+                path=source.path,
+                display=source.display,
+                facts=module_facts,
+                is_package=source.is_package,
+                report=source.report,
+            )
+        )
+    return index

@@ -21,7 +21,7 @@ from tvusage_lint.entries import (
 )
 from tvusage_lint.index import Index, Module
 from tvusage_lint.python.facts import FORM_OBJECT, ClassFact, FunctionFact
-from tvusage_lint.python.placement import choose_hosts
+from tvusage_lint.python.placement import choose_hosts, families
 
 # Roles an entry point plays; the rules pick their code from it.
 ROLE_CLASS = "class"
@@ -51,6 +51,13 @@ class EntryPoint:
     host: str = ""  # the class whose ``__init__`` the fix logs in (python/placement.py)
 
 
+@dataclass(frozen=True)
+class _Registration:
+    target: str  # the dispatcher the kernels are registered to (resolved)
+    kernels: tuple[str, ...]  # the registered function, then private wrappers' kernels
+    machinery: str  # the registering function, when the project defines it
+
+
 def _event(module: Module, name: str) -> str:
     return f"{module.name}.{name}"
 
@@ -63,6 +70,14 @@ class Policy:
         self.settings = settings
         self._class_status: dict[str, tuple[str, str]] = {}
         self._built: dict[str, set[str]] = {}
+        self._roots: dict[str, set[str]] = {}
+        # class → the ``__init__`` chain placement walks; it reads only bases and whether
+        # each ``__init__`` exists and calls ``super``, so the server keeps it across edits
+        self.init_chains: dict[str, list[str]] = {}
+        # what only names, imports and bases decide, kept as long as the policy is
+        self._registering: dict[str, list[_Registration]] = {}
+        self._families: tuple[list[tuple[str, list[str]]], dict[str, set[str]]] | None = None
+        self._exempt: dict[str, bool] = {}
 
     # --- coverage of one definition -------------------------------------------------
 
@@ -211,24 +226,59 @@ class Policy:
 
     def entry_points(self) -> list[EntryPoint]:
         out: list[EntryPoint] = []
-        roots_by_scope: dict[str, set[str]] = {}
         for module in sorted(self.index.modules.values(), key=lambda m: m.name):
-            policy = self.settings.scope(module.scope)
-            if policy is None:
+            out.extend(self.module_points(module))
+        return self.finish(out)
+
+    def module_points(self, module: Module) -> list[EntryPoint]:
+        """The entry points one module defines, before the project-wide passes of
+        ``finish``: the part of the policy the server recomputes per edited module."""
+        policy = self.settings.scope(module.scope)
+        if policy is None:
+            return []
+        roots = self.scope_roots(module.scope) if policy.classes == "datasets" else set()
+        return [
+            *self._module_classes(module, policy, roots),
+            *self._module_functions(module, policy),
+        ]
+
+    def scope_roots(self, scope: str) -> set[str]:
+        """``dataset_roots`` of ``scope``, computed once per policy."""
+        if scope not in self._roots:
+            self._roots[scope] = self.dataset_roots(scope)
+        return self._roots[scope]
+
+    def moved_roots(self, scopes: set[str]) -> set[str]:
+        """Those of ``scopes`` whose dataset roots are not what this policy computed
+        before (a root may be a base whose ``__init__`` logs); the new roots are kept."""
+        moved: set[str] = set()
+        for scope, roots in list(self._roots.items()):
+            if scope not in scopes:
                 continue
-            if policy.classes == "datasets" and module.scope not in roots_by_scope:
-                roots_by_scope[module.scope] = self.dataset_roots(module.scope)
-            out.extend(
-                self._module_classes(module, policy, roots_by_scope.get(module.scope, set()))
-            )
-            out.extend(self._module_functions(module, policy))
+            now = self.dataset_roots(scope)
+            if now != roots:
+                moved.add(scope)
+                self._roots[scope] = now
+        return moved
+
+    def forget_statuses(self) -> None:
+        """Class statuses are inherited from logging calls, which an edit may move."""
+        self._class_status.clear()
+
+    def finish(self, out: list[EntryPoint]) -> list[EntryPoint]:
+        """The passes that relate entry points across modules (kernels, dispatch helpers,
+        twins, pending ancestors, placement), then the configured exemptions."""
         self._mark_kernels(out)
         self._mark_dispatch_helpers(out)
         self._pair_twins(out)
         self._mark_pending(out)
         self._place(out)
+        exempt = self._exempt
         for point in out:
-            if point.entry.status != EXEMPT and self.settings.is_exempt(point.entry.symbol):
+            symbol = point.entry.symbol
+            if symbol not in exempt:
+                exempt[symbol] = self.settings.is_exempt(symbol)
+            if point.entry.status != EXEMPT and exempt[symbol]:
                 point.entry = _with(point.entry, status=EXEMPT, via="configured exempt")
                 point.role = ROLE_EXEMPT
         return out
@@ -335,6 +385,42 @@ class Policy:
             out.append(EntryPoint(entry, module, fn, ROLE_FUNCTION, module.scope))
         return out
 
+    def registering(self, module: Module) -> list[_Registration]:
+        """The registrations of kernels in ``module``, in source order: a decorator call
+        with a first argument (``@register(resize, Image)``), then module-level
+        ``register(resize, Image)(kernel)`` calls. Names only: computed once."""
+        found = self._registering.get(module.name)
+        if found is not None:
+            return found
+        out: list[_Registration] = []
+        for fn in module.facts.functions:
+            for dec in fn.decorators:
+                if not dec.first_arg:
+                    continue
+                kernels = [_event(module, fn.name)]
+                if fn.name.startswith("_"):
+                    for called in fn.calls:  # a private wrapper around a kernel beside it
+                        kernel = self.index.resolve(module, called)
+                        if kernel.rpartition(".")[0] == module.name:
+                            kernels.append(kernel)
+                target = self.index.resolve(module, dec.first_arg)
+                out.append(_Registration(target, tuple(kernels), self._machinery(module, dec.name)))
+        for register, first, kernel in module.facts.registrations:
+            out.append(
+                _Registration(
+                    self.index.resolve(module, first),
+                    (self.index.resolve(module, kernel),),
+                    self._machinery(module, register),
+                )
+            )
+        self._registering[module.name] = out
+        return out
+
+    def _machinery(self, module: Module, register: str) -> str:
+        """The project function a registering call names, or ""."""
+        target = self.index.resolve(module, register)
+        return target if self.index.function_fact(target) is not None else ""
+
     def _mark_kernels(self, points: list[EntryPoint]) -> None:
         """A kernel registered to a dispatcher entry point is covered by its dispatcher.
 
@@ -345,26 +431,11 @@ class Policy:
         """
         dispatchers = {p.entry.symbol for p in points if p.role == ROLE_FUNCTION}
         kernels: dict[str, str] = {}
-        modules = {p.module.name: p.module for p in points}
-        for module in modules.values():
-            for fn in module.facts.functions:
-                for dec in fn.decorators:
-                    if not dec.first_arg:
-                        continue
-                    target = self.index.resolve(module, dec.first_arg)
-                    if target not in dispatchers:
-                        continue
-                    kernels.setdefault(_event(module, fn.name), target)
-                    if not fn.name.startswith("_"):
-                        continue
-                    for called in fn.calls:  # a private wrapper around a kernel beside it
-                        kernel = self.index.resolve(module, called)
-                        if kernel.rpartition(".")[0] == module.name:
-                            kernels.setdefault(kernel, target)
-            for _, first, kernel in module.facts.registrations:
-                target = self.index.resolve(module, first)
-                if target in dispatchers:
-                    kernels.setdefault(self.index.resolve(module, kernel), target)
+        for module in {p.module.name: p.module for p in points}.values():
+            for registration in self.registering(module):
+                if registration.target in dispatchers:
+                    for kernel in registration.kernels:
+                        kernels.setdefault(kernel, registration.target)
         for point in points:
             if point.role != ROLE_FUNCTION or point.entry.status == LOGGED:
                 continue
@@ -387,22 +458,11 @@ class Policy:
         machinery: dict[str, str] = {}  # module → the registering decorator it defines
         served: set[str] = set()  # dispatchers that kernels are registered to
         for module in {p.module.name: p.module for p in points}.values():
-            registering: list[str] = []
-            for fn in module.facts.functions:
-                for dec in fn.decorators:
-                    target = self.index.resolve(module, dec.first_arg) if dec.first_arg else ""
-                    if target in dispatchers:
-                        registering.append(dec.name)
-                        served.add(target)
-            for register, first, _ in module.facts.registrations:
-                target = self.index.resolve(module, first)
-                if target in dispatchers:
-                    registering.append(register)
-                    served.add(target)
-            for name in registering:
-                target = self.index.resolve(module, name)
-                if self.index.function_fact(target) is not None:
-                    owner, _, short = target.rpartition(".")
+            registering = [r for r in self.registering(module) if r.target in dispatchers]
+            served.update(r.target for r in registering)
+            for registration in registering:
+                if registration.machinery:
+                    owner, _, short = registration.machinery.rpartition(".")
                     machinery.setdefault(owner, short)
         for point in points:
             if point.role != ROLE_FUNCTION or point.entry.status == LOGGED:
@@ -452,7 +512,11 @@ class Policy:
             and not p.pending
             and not self.settings.strict_for(p.scope)
         ]
-        hosts = choose_hosts(self.index, [p.entry.symbol for p in todo], status)
+        if self._families is None:
+            self._families = families(self.index, self.init_chains)
+        hosts = choose_hosts(
+            self.index, [p.entry.symbol for p in todo], status, self.init_chains, self._families
+        )
         for point in todo:
             point.host = hosts.get(point.entry.symbol, "")
 

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tvusage_lint import config as cfg
-from tvusage_lint.discovery import SourceFile
-from tvusage_lint.engine import Engine, Result
+from tvusage_lint.engine import Result
 from tvusage_lint.findings import Finding
+from tvusage_lint.server.incremental import LiveEngine, Memory
 
 
 class MemoryCache:
@@ -56,48 +56,6 @@ class MemoryCache:
         self._used = [self._used[1], set()]
 
 
-class LiveEngine(Engine):
-    """The engine, with the facts of files that are not open in the editor known by
-    (size, modification time): an edit neither reads nor hashes the rest of the tree."""
-
-    def __init__(
-        self,
-        settings: cfg.Settings,
-        *,
-        cache: MemoryCache,
-        overlay: Mapping[Path, bytes],
-        known: dict[tuple[str, Path], tuple[int, int, object]],
-    ) -> None:
-        super().__init__(settings, cache=cache, jobs=1, overlay=overlay)
-        self.known = known  # (kind, path) → (size, mtime_ns, facts) of files on disk
-
-    def _facts(self, files: list[SourceFile], kind: str) -> list[object]:
-        out: list[object] = [None] * len(files)
-        todo: list[int] = []
-        stamps: dict[int, tuple[int, int]] = {}
-        for i, source in enumerate(files):
-            if self.overlay is not None and source.path in self.overlay:
-                todo.append(i)
-                continue
-            try:
-                st = source.path.stat()
-            except OSError:
-                todo.append(i)
-                continue
-            stamps[i] = (st.st_size, st.st_mtime_ns)
-            hit = self.known.get((kind, source.path))
-            if hit is not None and hit[:2] == stamps[i]:
-                out[i] = hit[2]
-            else:
-                todo.append(i)
-        if todo:
-            for i, facts in zip(todo, super()._facts([files[i] for i in todo], kind)):
-                out[i] = facts
-                if i in stamps:
-                    self.known[(kind, files[i].path)] = (*stamps[i], facts)
-        return out
-
-
 @dataclass
 class Project:
     """One configuration and project root, its settings and its facts."""
@@ -110,13 +68,16 @@ class Project:
     runs: int = 0
     warnings: list[str] = field(default_factory=list)
     known: dict[tuple[str, Path], tuple[int, int, object]] = field(default_factory=dict)
+    memory: Memory = field(default_factory=Memory)
 
     def check(self, paths: Iterable[Path], overlay: Mapping[Path, bytes]) -> Result:
         """One engine run reporting on ``paths``, reading ``overlay`` instead of disk."""
         self._reload_config()
         # one process: forking parsers from a process that runs threads (the server's
         # reader and checker) can hang the child on a lock another thread held
-        engine = LiveEngine(self.settings, cache=self.cache, overlay=overlay, known=self.known)
+        engine = LiveEngine(
+            self.settings, cache=self.cache, overlay=overlay, known=self.known, memory=self.memory
+        )
         result = engine.run([str(p) for p in sorted(set(paths))], cwd=self.root)
         self.runs += 1
         if self.runs == 1:
@@ -131,6 +92,11 @@ class Project:
             self.settings = load_settings(self.config)
             self.config_stamp = stamp
             self.known.clear()  # the layer scan may be on or off now
+            self.memory.forget()
+
+    def files_changed(self) -> None:
+        """Files were created, deleted or renamed: the next check discovers again."""
+        self.memory.forget()
 
     def _save_disk_cache(self) -> None:
         """After the first (cold) run: the facts go to ``check``'s cache, so a later

@@ -1,0 +1,199 @@
+"""The server's incremental runs give what a fresh ``check`` gives, after any edits.
+
+A seeded random sequence of buffer edits, changes on disk, deletions, creations and
+renames on the seeded fixture tree (Python and C++); after each step the findings of
+every open document equal those of a fresh engine run over the same text.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import write_tree
+from tvusage_lint import config
+from tvusage_lint.engine import Engine
+from tvusage_lint.findings import Finding
+from tvusage_lint.python.facts import HELPER
+from tvusage_lint.server.projects import Projects, findings_by_path
+
+FIXTURES = Path(__file__).parent.parent.parent / "fixtures"
+STEPS = 24
+
+
+class _Facts:
+    """A plain facts cache shared by the fresh runs: facts are keyed by content, so it
+    changes no finding, only the time the comparison takes."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, object] = {}
+
+    def get(self, key: str) -> object | None:
+        return self.entries.get(key)
+
+    def put(self, key: str, value: object) -> None:
+        self.entries[key] = value
+
+
+def _drop_call(text: str, rng: random.Random) -> str:
+    lines = text.splitlines(keepends=True)
+    calls = [i for i, line in enumerate(lines) if f"{HELPER}(" in line and "import" not in line]
+    if not calls:
+        return text + "\n"
+    i = rng.choice(calls)
+    indent = lines[i][: len(lines[i]) - len(lines[i].lstrip())]
+    lines[i] = f"{indent}pass\n"
+    return "".join(lines)
+
+
+def _mutate(text: str, original: str, rng: random.Random, n: int) -> str:
+    """One edit as a user makes them: most keep the module's shape, some do not."""
+    kind = rng.choice(["drop", "drop", "drop", "shift", "restore", "define", "break", "super"])
+    if kind == "drop":
+        return _drop_call(text, rng)
+    if kind == "shift":
+        return "# a comment\n\n" + text
+    if kind == "restore":
+        return original
+    if kind == "define":
+        return text + f"\n\ndef added_{n}(x):\n    return x\n"
+    if kind == "break":
+        return text + "\ndef broken(:\n"
+    return text.replace("super().__init__(", "object.__init__(self, ", 1)
+
+
+def _codes(findings: list[Finding]) -> list[dict[str, object]]:
+    return [f.to_json() for f in findings]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_incremental_runs_equal_a_fresh_check_after_random_edits(tmp_path: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    root = tmp_path / "tree"
+    shutil.copytree(FIXTURES, root)
+    (root / "pyproject.toml").write_text(
+        "[tool.tvusage-lint]\nselect = ['ALL']\n", encoding="utf-8"
+    )
+    package = root / "torchvision"
+    python = sorted(p for p in package.rglob("*.py"))
+    modules = [p for p in python if p.name != "__init__.py"]
+    opened = rng.sample(modules, len(modules) * 2 // 3)
+    opened.append(next(p for p in sorted(package.rglob("*.cpp"))))
+    originals = {p: p.read_text(encoding="utf-8") for p in python}
+    buffers = {p: p.read_text(encoding="utf-8") for p in opened}
+    project = Projects(use_disk_cache=False).for_file(opened[0])
+    settings = config.load(root / "pyproject.toml")
+    facts = _Facts()
+    kinds: list[str] = []
+    clock = 1_000_000_000
+
+    for step in range(STEPS):
+        on_disk = sorted(
+            p for p in package.rglob("*.py") if p not in buffers and p.name != "__init__.py"
+        )
+        # a module its package imports by name stays: with the name gone, the index's
+        # hop-limited resolution takes exponential time (a known issue of index.py)
+        loose = [p for p in on_disk if p.stem not in (p.parent / "__init__.py").read_text()]
+        kinds_now = ["edit", "edit", "edit", "edit"]
+        kinds_now += ["disk", "create"] if on_disk else []
+        kinds_now += ["delete", "rename"] if loose else []
+        kind = rng.choice(kinds_now)
+        if kind == "edit":
+            path = rng.choice([p for p in buffers if p.suffix == ".py"])
+            buffers[path] = _mutate(buffers[path], originals[path], rng, step)
+        elif kind == "disk":
+            path = rng.choice(on_disk)
+            path.write_text(_mutate(path.read_text(), originals.get(path, ""), rng, step))
+            clock += 1_000_000
+            os.utime(path, ns=(clock, clock))  # a new modification time, whatever the clock
+        elif kind == "delete":
+            rng.choice(loose).unlink()
+            project.files_changed()
+        elif kind == "create":
+            source = rng.choice(on_disk)
+            (source.parent / f"made_{step}.py").write_text(source.read_text())
+            project.files_changed()
+        else:
+            source = rng.choice(loose)
+            source.rename(source.parent / f"renamed_{step}.py")
+            project.files_changed()
+        kinds.append(kind)
+
+        paths = [p for p in buffers if p.is_file()]
+        overlay = {p: buffers[p].encode("utf-8") for p in paths}
+        got = findings_by_path(project.check(paths, overlay), project.root)
+        fresh = Engine(settings, cache=facts, overlay=overlay).run(
+            [str(p) for p in sorted(paths)], cwd=root
+        )
+        expected = findings_by_path(fresh, root)
+        assert {str(p): _codes(f) for p, f in got.items()} == {
+            str(p): _codes(f) for p, f in expected.items()
+        }, f"step {step} ({kind}) of seed {seed}: {kinds}"
+    assert project.memory.partial_runs >= 5  # the incremental path was taken, not only full runs
+
+
+BASE = """
+    from torch import nn
+
+    from ..utils import _log_api_usage_once
+
+
+    class _Base(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            _log_api_usage_once(self)
+"""
+
+NET = """
+    from ._base import _Base
+
+    __all__ = ["Net"]
+
+
+    class Net(_Base):
+        pass
+"""
+
+
+@pytest.mark.parametrize(
+    "edited",
+    [
+        "torchvision/transforms/v2/_transform.py",  # a logging base: its subclasses move
+        "torchvision/models/resnet.py",  # a main class with a subclass in quantization/
+        "torchvision/datasets/vision.py",  # the dataset root
+        "torchvision/ops/misc.py",
+        "torchvision/models/_base.py",  # not an entry point: Net inherits its call
+    ],
+)
+def test_dropping_a_base_call_updates_the_unedited_subclasses(tmp_path: Path, edited: str) -> None:
+    """The logging call of a base taken out, then put back: the open modules whose
+    classes inherit it get what a fresh check gives, though their text did not change."""
+    root = tmp_path / "tree"
+    shutil.copytree(FIXTURES, root)
+    (root / "pyproject.toml").write_text("[tool.tvusage-lint]\n", encoding="utf-8")
+    write_tree(root, {"torchvision/models/_base.py": BASE, "torchvision/models/net.py": NET})
+    package = root / "torchvision"
+    paths = sorted(p for p in package.rglob("*.py"))
+    project = Projects(use_disk_cache=False).for_file(paths[0])
+    settings = config.load(root / "pyproject.toml")
+    original = (root / edited).read_text()
+    dropped = original
+    for _ in range(original.count(f"{HELPER}(self)")):
+        dropped = _drop_call(dropped, random.Random(0))
+    seen: set[str] = set()
+    for text in (original, dropped, original):
+        overlay = {p: p.read_bytes() for p in paths}
+        overlay[root / edited] = text.encode()
+        got = findings_by_path(project.check(paths, overlay), project.root)
+        fresh = Engine(settings, overlay=overlay).run([str(p) for p in paths], cwd=root)
+        expected = findings_by_path(fresh, root)
+        assert {str(p): _codes(f) for p, f in got.items()} == {
+            str(p): _codes(f) for p, f in expected.items()
+        }
+        seen.add(repr(sorted((str(p), _codes(f)) for p, f in expected.items())))
+    assert len(seen) == 2  # the edit changed the findings
+    assert project.memory.partial_runs == 2
