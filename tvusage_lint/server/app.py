@@ -17,6 +17,7 @@ import io
 import logging
 import time
 import tokenize
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,7 @@ from tvusage_lint.discovery import SourceFile
 from tvusage_lint.findings import Finding
 from tvusage_lint.fix import wanted
 from tvusage_lint.fixing import ROUNDS, decode
+from tvusage_lint.python.facts import PyFacts
 from tvusage_lint.reading import DEFAULT_MAX_FILE_SIZE, read_regular
 from tvusage_lint.server import actions, convert
 from tvusage_lint.server.projects import Project, Projects, findings_by_path
@@ -45,12 +47,30 @@ _SUFFIXES = (".py", ".pyi", ".cpp", ".cu", ".mm", ".h", ".cc", ".cuh", ".hpp")
 
 @dataclass
 class Checked:
-    """The last check of one open document."""
+    """The last check of one open document, and the edits computed for that version
+    (a light bulb asks again at every cursor move; a new check makes a new ``Checked``)."""
 
     version: int | None
     findings: list[Finding]
     sources: dict[str, SourceFile]
     diagnostics: list[types.Diagnostic]
+    path: Path | None = None
+    text: str = ""
+    facts: PyFacts | None = None  # the document's facts: where its definitions are
+    fixes: dict[tuple[object, ...], actions.FileChange | None] = field(default_factory=dict)
+    fixed_all: list[actions.FileChange] | None = None
+
+    def facts_of(self, path: Path, text: str) -> PyFacts | None:
+        """For ``actions``: the facts of this document, when ``text`` is what was checked."""
+        return self.facts if path == self.path and text == self.text else None
+
+    def quick_fix(
+        self, finding: Finding, text_of: Callable[[Path], str]
+    ) -> actions.FileChange | None:
+        key = tuple(convert.finding_key(finding))
+        if key not in self.fixes:
+            self.fixes[key] = actions.quick_fix(finding, self.sources, text_of, self.facts_of)
+        return self.fixes[key]
 
 
 @dataclass(frozen=True)
@@ -89,6 +109,7 @@ class Server(LanguageServer):
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tvusage-check")
         self.config_errors: set[str] = set()
         self.stopping = False
+        self.warmed = False  # the fixers (libcst) loaded, once the first check is out
 
     # --- documents ---------------------------------------------------------------------
 
@@ -177,6 +198,9 @@ class Server(LanguageServer):
                     continue
                 result, cpu = result
                 self._publish(project, docs, result, edited)
+                if not self.warmed:  # the first code action should not pay for the import
+                    self.warmed = True
+                    loop.run_in_executor(self.worker, _load_fixers)
                 log.debug(
                     "checked %d document(s) of %s: %.1f ms (%.1f ms CPU in the check)",
                     len(docs),
@@ -193,6 +217,7 @@ class Server(LanguageServer):
 
     def _publish(self, project: Project, docs: Buffers, result, edited: set[str]) -> None:
         per_path = findings_by_path(result, project.root)
+        facts = _facts_by_path(result, {path: buffer.text for path, buffer in docs.items()})
         encoding = str(self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
         others_changed = False
         for path, buffer in docs.items():
@@ -206,7 +231,10 @@ class Server(LanguageServer):
             lines = convert.split_lines(text)
             diagnostics = [convert.diagnostic(f, lines, encoding) for f in findings]
             before = self.checked.get(uri)
-            self.checked[uri] = Checked(version, findings, result.sources, diagnostics)
+            known = facts.get(path)
+            self.checked[uri] = Checked(
+                version, findings, result.sources, diagnostics, path, text, known and known[1]
+            )
             if uri not in edited and before is not None and before.diagnostics == diagnostics:
                 continue  # an open document whose status did not change
             if self.pull:
@@ -295,7 +323,7 @@ class Server(LanguageServer):
                         key = convert.finding_key(finding)
                         data = {"uri": uri, "version": checked.version, "key": key}
                     else:
-                        change = actions.quick_fix(finding, checked.sources, text_of)
+                        change = checked.quick_fix(finding, text_of)
                         edit = None if change is None else self.workspace_edit([change], buffers)
                     if data is not None or edit is not None:
                         out.append(
@@ -328,7 +356,9 @@ class Server(LanguageServer):
                 )
             )
         elif want_all and fixable:
-            changes = self.fix_all(path, buffers)
+            if checked.fixed_all is None:
+                checked.fixed_all = self.fix_all(path, buffers)
+            changes = checked.fixed_all
             if changes:
                 out.append(
                     types.CodeAction(
@@ -351,17 +381,15 @@ class Server(LanguageServer):
             return action
         path = next(p for p, b in buffers.items() if b is buffer)
         if data.get("fix_all"):
-            changes = self.fix_all(path, buffers)
+            if checked.fixed_all is None:
+                checked.fixed_all = self.fix_all(path, buffers)
+            changes = checked.fixed_all
         else:
             key = tuple(data.get("key") or ())
             finding = next(
                 (f for f in checked.findings if tuple(convert.finding_key(f)) == key), None
             )
-            change = (
-                actions.quick_fix(finding, checked.sources, _text_of(buffers))
-                if finding is not None
-                else None
-            )
+            change = checked.quick_fix(finding, _text_of(buffers)) if finding is not None else None
             changes = [change] if change is not None else []
         if changes:
             action.edit = self.workspace_edit(changes, buffers)
@@ -409,13 +437,41 @@ class Server(LanguageServer):
             overlay.update({p: _encode(t) for p, t in texts.items()})
             result = project.check([path], overlay)
             findings = findings_by_path(result, project.root).get(path, [])
-            if not actions.fix_round(findings, result.sources, texts, text_of):
+            known = _facts_by_path(result, {**{p: b.text for p, b in buffers.items()}, **texts})
+            if not actions.fix_round(findings, result.sources, texts, text_of, _lookup(known)):
                 break
         return [
             actions.FileChange(p, originals[p], new)
             for p, new in sorted(texts.items())
             if new != originals[p]
         ]
+
+
+def _facts_by_path(result, texts: dict[Path, str]) -> dict[Path, tuple[str, PyFacts]]:
+    """The facts a run read for the Python files among ``texts`` (the text it read for
+    each): where their definitions are, for fixes on excerpts (``actions.excerpt``)."""
+    out: dict[Path, tuple[str, PyFacts]] = {}
+    index = result.index
+    if index is None:
+        return out
+    for source in result.sources.values():
+        if source.path in texts and source.path.suffix == ".py":
+            module = index.modules.get(source.module)
+            if module is not None and module.path == source.path:
+                out[source.path] = (texts[source.path], module.facts)
+    return out
+
+
+def _lookup(read: dict[Path, tuple[str, PyFacts]]) -> actions.FactsOf:
+    def facts_of(path: Path, text: str) -> PyFacts | None:
+        known = read.get(path)
+        return known[1] if known is not None and known[0] == text else None
+
+    return facts_of
+
+
+def _load_fixers() -> None:
+    import tvusage_lint.fix.python  # noqa: F401 - libcst, a third of a second to import
 
 
 def _timed(function, *args):
