@@ -27,7 +27,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from tvusage_lint import __version__
-from tvusage_lint.config import ConfigError
+from tvusage_lint.config import ConfigError, Settings
 from tvusage_lint.discovery import SourceFile
 from tvusage_lint.findings import Finding
 from tvusage_lint.fix import wanted
@@ -161,6 +161,63 @@ class Server(LanguageServer):
             )
         if project is not None and any(p is project for p in self.project_of.values()):
             self.schedule(project)  # the file on disk replaces the buffer for the others
+
+    # --- files created, changed, deleted or renamed outside the editor ---------------------
+
+    def files_changed(self, changes: list[tuple[Path, types.FileChangeType]]) -> None:
+        """Follow what happened on disk: a configuration created or deleted may move a
+        document to another project, one changed is read again; a Python or C++ file
+        created or deleted changes what the projects discover; every project is checked
+        again (only the documents whose diagnostics change are published)."""
+        layout = config = False
+        for path, kind in changes:
+            if path.name == "pyproject.toml":
+                config = True
+                for project in self._open_projects():
+                    if project.config == path:
+                        project.config_stamp = -2.0  # read again, whatever its time stamp
+            elif kind != types.FileChangeType.Changed:
+                layout = True
+        if config:
+            self._resolve_projects()
+        for project in self._open_projects():
+            if layout:
+                project.files_changed()
+            self.schedule(project)
+        self._forget_deleted()
+
+    def _open_projects(self) -> list[Project]:
+        return list({id(p): p for p in self.project_of.values() if p is not None}.values())
+
+    def _resolve_projects(self) -> None:
+        """The project of each open document again (a ``pyproject.toml`` came or went)."""
+        for uri, before in list(self.project_of.items()):
+            path = to_fs_path(uri)
+            if path is None:
+                continue
+            try:
+                project = self.projects.for_file(Path(path))
+            except ConfigError as exc:
+                self.project_of[uri] = None
+                self.config_error(exc)
+                continue
+            if project is not before:
+                self.project_of[uri] = project
+                self.schedule(project, uri)
+
+    def _forget_deleted(self) -> None:
+        """Open documents whose file is gone are no longer checked: no diagnostics."""
+        for uri in list(self.project_of):
+            path = to_fs_path(uri)
+            if path is None or Path(path).is_file() or uri not in self.checked:
+                continue
+            del self.checked[uri]
+            if not self.pull:
+                self.text_document_publish_diagnostics(
+                    types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
+                )
+            elif self.refresh:
+                self.workspace_diagnostic_refresh(None)
 
     # --- checking --------------------------------------------------------------------
 
@@ -470,6 +527,17 @@ def _lookup(read: dict[Path, tuple[str, PyFacts]]) -> actions.FactsOf:
     return facts_of
 
 
+def watched_globs() -> list[str]:
+    """What the server follows on disk: Python files, the C++ files of the default
+    ``cpp-include``, and configurations."""
+    cpp = [g if g.startswith("**/") else f"**/{g}" for g in Settings().cpp_include]
+    return ["**/*.py", *cpp, "**/pyproject.toml"]
+
+
+def _paths(uris: list[str], kind: types.FileChangeType) -> list[tuple[Path, types.FileChangeType]]:
+    return [(Path(p), kind) for uri in uris if (p := to_fs_path(uri)) is not None]
+
+
 def _load_fixers() -> None:
     import tvusage_lint.fix.python  # noqa: F401 - libcst, a third of a second to import
 
@@ -557,6 +625,55 @@ def make_server(*, use_disk_cache: bool = True, debounce: float = DEBOUNCE) -> S
         checked = await ls.fresh(params.text_document.uri)
         return types.RelatedFullDocumentDiagnosticReport(
             items=checked.diagnostics if checked is not None else []
+        )
+
+    @server.feature(types.INITIALIZED)
+    def initialized(ls: Server, params: types.InitializedParams) -> None:
+        workspace = ls.client_capabilities.workspace
+        watched = workspace.did_change_watched_files if workspace else None
+        if watched is None or not watched.dynamic_registration:
+            return
+        watchers = [types.FileSystemWatcher(glob_pattern=glob) for glob in watched_globs()]
+        ls.client_register_capability(
+            types.RegistrationParams(
+                registrations=[
+                    types.Registration(
+                        id="tvusage-lint-watched-files",
+                        method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                        register_options=types.DidChangeWatchedFilesRegistrationOptions(
+                            watchers=watchers
+                        ),
+                    )
+                ]
+            )
+        )
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def did_change_watched_files(ls: Server, params: types.DidChangeWatchedFilesParams) -> None:
+        ls.files_changed(
+            [(Path(p), c.type) for c in params.changes if (p := to_fs_path(c.uri)) is not None]
+        )
+
+    operations = types.FileOperationRegistrationOptions(
+        filters=[
+            types.FileOperationFilter(pattern=types.FileOperationPattern(glob=glob))
+            for glob in watched_globs()
+        ]
+    )
+
+    @server.feature(types.WORKSPACE_DID_CREATE_FILES, operations)
+    def did_create_files(ls: Server, params: types.CreateFilesParams) -> None:
+        ls.files_changed(_paths([f.uri for f in params.files], types.FileChangeType.Created))
+
+    @server.feature(types.WORKSPACE_DID_DELETE_FILES, operations)
+    def did_delete_files(ls: Server, params: types.DeleteFilesParams) -> None:
+        ls.files_changed(_paths([f.uri for f in params.files], types.FileChangeType.Deleted))
+
+    @server.feature(types.WORKSPACE_DID_RENAME_FILES, operations)
+    def did_rename_files(ls: Server, params: types.RenameFilesParams) -> None:
+        ls.files_changed(
+            _paths([f.old_uri for f in params.files], types.FileChangeType.Deleted)
+            + _paths([f.new_uri for f in params.files], types.FileChangeType.Created)
         )
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
