@@ -75,26 +75,34 @@ def _finding(target: str, line: int) -> Finding:
     return Finding(path="ops/boxes.py", line=line, column=1, code="TVU102", message="", fix=fix)
 
 
-def test_an_excerpt_keeps_the_lines_and_marks_the_other_definitions() -> None:
+def test_an_excerpt_keeps_the_lines_and_stands_in_for_the_other_definitions() -> None:
     facts = extract(NMS.encode())
     cut = actions.excerpt(NMS, facts, [_finding("nms", 10)])
     assert cut is not None
-    short, lines, marked = cut
-    assert marked == [5, 6]
-    assert short.splitlines()[5:7] == [
-        "# tvusage-lint: excerpt line 5",
-        "# tvusage-lint: excerpt line 6",
+    short, lines, blocks = cut
+    assert short.splitlines()[5:8] == [
+        '"""tvusage-lint: excerpt, a definition from line 5',
+        '"""',
+        "",
     ]
+    assert [row for row, _ in blocks] == [5]
     assert short.count("\n") == NMS.count("\n")
-    assert actions.restore(short, lines, marked) == NMS
+    assert actions.restore(short, lines, blocks) == NMS
 
 
-def test_a_touched_marker_sends_the_fix_to_the_whole_file() -> None:
+def test_a_touched_stand_in_sends_the_fix_to_the_whole_file() -> None:
     facts = extract(NMS.encode())
     cut = actions.excerpt(NMS, facts, [_finding("nms", 10)])
     assert cut is not None
-    short, lines, marked = cut
-    assert actions.restore(short.replace("excerpt line 6\n", "\n"), lines, marked) is None
+    short, lines, blocks = cut
+    touched = short.replace("from line 5\n", "from line 5\nx = 1\n")
+    assert touched != short
+    assert actions.restore(touched, lines, blocks) is None
+
+
+def test_a_definition_first_in_the_file_stays_it_would_become_the_docstring() -> None:
+    text = "def first():\n    pass\n\n\ndef nms(boxes):\n    return boxes\n"
+    assert actions.excerpt(text, extract(text.encode()), [_finding("nms", 5)]) is None
 
 
 def test_facts_of_another_text_give_no_excerpt() -> None:

@@ -8,13 +8,13 @@ subclasses goes into their in-tree base), as ``--fix`` does.
 
 libcst takes about a third of a second per thousand lines, so a Python fix runs on an
 *excerpt*: the file with every top-level ``def``/``class`` the fix does not touch
-replaced, line for line, by a marker comment (their extents come from the facts of the
-check, so nothing is parsed twice). What the fixer reads of a file outside the
-definition it edits (imports, the module docstring, other top-level statements) is
-kept; its result is verified on the excerpt as ``--fix`` verifies the whole file, and
-the markers are then replaced by the lines they stand for. When the facts do not
-match the text, a fix has no target definition, or a marker was touched, the fix
-runs on the whole file.
+replaced by a string statement over the same lines (their extents come from the facts
+of the check, so nothing is parsed twice; line numbers do not move). What the fixer
+reads of a file outside the definition it edits (imports, the module docstring, other
+top-level statements, whether the helper and ``torch`` are bound) is kept; its result
+is verified on the excerpt as ``--fix`` verifies a whole file, and the stand-ins are
+then replaced by the lines they stand for. When the facts do not match the text, a fix
+has no target definition, or a stand-in was touched, the fix runs on the whole file.
 """
 
 from __future__ import annotations
@@ -34,8 +34,7 @@ UNFIXABLE_BY_COMMENT = ("TVU001", "TVU900")  # a parse error; a suppression itse
 _PY_IGNORE = re.compile(r"#\s*tvusage:\s*ignore\[(?P<codes>[^\]]*)\]", re.IGNORECASE)
 _CPP_IGNORE = re.compile(r"//\s*tvusage:\s*ignore\[(?P<codes>[^\]]*)\]", re.IGNORECASE)
 _LINES = re.compile(r"[^\n]*\n|[^\n]+$")
-_MARKER = "# tvusage-lint: excerpt line "
-_MARKED = re.compile(r"# tvusage-lint: excerpt line (\d+)$")
+_MARKER = "tvusage-lint: excerpt, a definition from line "
 _DEF_STARTS = ("def ", "async ", "class ", "@")
 
 FactsOf = Callable[[Path, str], "PyFacts | None"]  # facts of a file's text, when known
@@ -90,20 +89,24 @@ def _fix(
     if facts is not None and source.path.suffix == ".py":
         cut = excerpt(text, facts, findings)
         if cut is not None:
-            short, lines, marked = cut
+            short, lines, blocks = cut
             fixed = fix_source(source, short, findings, unsafe=unsafe)
-            whole = restore(fixed.text, lines, marked) if fixed.changed else None
+            whole = restore(fixed.text, lines, blocks) if fixed.changed else None
             if whole is not None:
                 return FixResult(whole, fixed.applied, fixed.skipped)
     return fix_source(source, text, findings, unsafe=unsafe)
 
 
+Block = tuple[int, list[str]]  # first row (0-based) of a definition left out, its stand-in
+
+
 def excerpt(
     text: str, facts: PyFacts, findings: list[Finding]
-) -> tuple[str, list[str], list[int]] | None:
-    """``text`` with the top-level definitions no finding's fix targets or lies in
-    replaced by numbered marker comments, the lines of ``text`` and the marked rows;
-    None when that cannot be done safely (``\\r`` line ends, facts of another text)."""
+) -> tuple[str, list[str], list[Block]] | None:
+    """``text`` with each top-level definition no finding's fix targets or lies in
+    replaced by a string statement over the same lines (one node for libcst, however
+    long the definition), the lines of ``text`` and the blocks replaced; None when
+    that cannot be done safely (``\\r`` line ends, facts of another text)."""
     heads = {HELPER, "torch"}  # the fixer asks whether the module binds these
     rows: set[int] = set()
     for finding in findings:
@@ -116,37 +119,64 @@ def excerpt(
         return None
     lines = _LINES.findall(text)
     out = list(lines)
-    marked: list[int] = []
-    definitions = [(c.name, c.first_line, c.span) for c in facts.classes if not c.nested]
-    definitions += [(f.name, f.first_line, f.span) for f in facts.functions]
-    for name, first, span in definitions:
-        if span.col != 0 or name in heads or any(first <= r <= span.end_line for r in rows):
-            continue
-        if span.end_line > len(lines) or not lines[first - 1].startswith(_DEF_STARTS):
+    blocks: list[Block] = []
+    definitions = [(c.first_line, c.span.end_line, c.span.col, c.name) for c in facts.classes]
+    definitions = [d for d, c in zip(definitions, facts.classes) if not c.nested]
+    definitions += [(f.first_line, f.span.end_line, f.span.col, f.name) for f in facts.functions]
+    before = 0  # rows checked for a statement of their own, so no block becomes a docstring
+    code_before = False
+    for first, last, col, name in sorted(definitions):
+        if last > len(lines) or not lines[first - 1].startswith(_DEF_STARTS):
             return None  # the facts are not this text's
-        for row in range(first - 1, span.end_line):
-            ending = lines[row][len(lines[row].rstrip("\n")) :]
-            out[row] = f"{_MARKER}{row}{ending}"
-            marked.append(row)
-    if not marked:
-        return None
-    marked.sort()
-    return "".join(out), lines, marked
-
-
-def restore(fixed: str, lines: list[str], marked: list[int]) -> str | None:
-    """The excerpt's fix with each marker replaced by the line it stands for; None when
-    the fixer touched a marker (one is missing, repeated or out of order)."""
-    out: list[str] = []
-    seen: list[int] = []
-    for line in _LINES.findall(fixed):
-        match = _MARKED.match(line.rstrip("\n"))
-        if match is None:
-            out.append(line)
+        code_before = code_before or any(_is_code(line) for line in lines[before : first - 1])
+        before = max(before, last)
+        if col != 0 or name in heads or any(first <= r <= last for r in rows):
+            code_before = True
             continue
-        seen.append(int(match.group(1)))
-        out.append(lines[seen[-1]] if seen[-1] < len(lines) else "")
-    return "".join(out) if seen == marked else None
+        if not code_before:
+            continue
+        stand_in = _stand_in(first - 1, lines[first - 1 : last])
+        out[first - 1 : last] = stand_in
+        blocks.append((first - 1, stand_in))
+    if not blocks:
+        return None
+    return "".join(out), lines, blocks
+
+
+def _is_code(line: str) -> bool:
+    stripped = line.strip()
+    return bool(stripped) and not stripped.startswith("#")
+
+
+def _stand_in(row: int, block: list[str]) -> list[str]:
+    """As many lines as ``block``: a string statement naming the row it starts at."""
+    ending = block[-1][len(block[-1].rstrip("\n")) :]
+    if len(block) == 1:
+        return [f'"""{_MARKER}{row}"""{ending}']
+    return [f'"""{_MARKER}{row}\n', *["\n"] * (len(block) - 2), f'"""{ending}']
+
+
+def restore(fixed: str, lines: list[str], blocks: list[Block]) -> str | None:
+    """The excerpt's fix with each stand-in replaced by the definition it stands for;
+    None when the fixer touched one (missing, changed, repeated or out of order)."""
+    new = _LINES.findall(fixed)
+    out: list[str] = []
+    todo = list(blocks)
+    i = 0
+    while i < len(new):
+        line = new[i]
+        if not line.startswith(f'"""{_MARKER}'):
+            out.append(line)
+            i += 1
+            continue
+        if not todo:
+            return None
+        row, stand_in = todo.pop(0)
+        if new[i : i + len(stand_in)] != stand_in:
+            return None
+        out.extend(lines[row : row + len(stand_in)])
+        i += len(stand_in)
+    return "".join(out) if not todo else None
 
 
 def quick_fix_title(finding: Finding) -> str:
