@@ -414,7 +414,7 @@ class Server(LanguageServer):
             )
         elif want_all and fixable:
             if checked.fixed_all is None:
-                checked.fixed_all = self.fix_all(path, buffers)
+                checked.fixed_all = self.fix_all(path, buffers, checked)
             changes = checked.fixed_all
             if changes:
                 out.append(
@@ -439,7 +439,7 @@ class Server(LanguageServer):
         path = next(p for p, b in buffers.items() if b is buffer)
         if data.get("fix_all"):
             if checked.fixed_all is None:
-                checked.fixed_all = self.fix_all(path, buffers)
+                checked.fixed_all = self.fix_all(path, buffers, checked)
             changes = checked.fixed_all
         else:
             key = tuple(data.get("key") or ())
@@ -475,27 +475,39 @@ class Server(LanguageServer):
                 out.append((d, f))
         return out
 
-    def fix_all(self, path: Path, buffers: Buffers) -> list[actions.FileChange]:
-        """``check --fix FILE`` on the buffers: safe fixes, rounds until nothing changes."""
+    def fix_all(
+        self, path: Path, buffers: Buffers, checked: Checked | None = None
+    ) -> list[actions.FileChange]:
+        """``check --fix FILE`` on the buffers: safe fixes, rounds until nothing changes.
+
+        The first round takes the findings of ``checked`` (the check of this version);
+        the checks of the next rounds report on every open document of the project, as
+        the regular check does, so the project's memory of the last run stays usable."""
         project = self.project_of.get(buffers[path].uri)
         if project is None:
             return []
         texts: dict[Path, str] = {}
         originals: dict[Path, str] = {}
         read = _text_of(buffers)
+        paths = sorted(self.documents_of(project, buffers)) or [path]
 
         def text_of(p: Path) -> str:
             if p not in originals:
                 originals[p] = read(p)
             return originals[p]
 
-        for _ in range(ROUNDS):
-            overlay = _overlay(buffers)
-            overlay.update({p: _encode(t) for p, t in texts.items()})
-            result = project.check([path], overlay)
-            findings = findings_by_path(result, project.root).get(path, [])
-            known = _facts_by_path(result, {**{p: b.text for p, b in buffers.items()}, **texts})
-            if not actions.fix_round(findings, result.sources, texts, text_of, _lookup(known)):
+        for round_ in range(ROUNDS):
+            if round_ == 0 and checked is not None:
+                findings, sources, facts_of = checked.findings, checked.sources, checked.facts_of
+            else:
+                overlay = _overlay(buffers)
+                overlay.update({p: _encode(t) for p, t in texts.items()})
+                result = project.check(paths, overlay)
+                findings = findings_by_path(result, project.root).get(path, [])
+                sources = result.sources
+                known = _facts_by_path(result, {**{p: b.text for p, b in buffers.items()}, **texts})
+                facts_of = _lookup(known)
+            if not actions.fix_round(findings, sources, texts, text_of, facts_of):
                 break
         return [
             actions.FileChange(p, originals[p], new)
