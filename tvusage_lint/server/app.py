@@ -245,7 +245,7 @@ class Server(LanguageServer):
                 started = time.perf_counter()
                 try:
                     result = await loop.run_in_executor(
-                        self.worker, _timed, project.check, list(docs), _overlay(buffers)
+                        self.worker, _timed, _check, project, docs, _overlay(buffers)
                     )
                 except ConfigError as exc:  # the configuration was saved broken
                     self.config_error(exc)
@@ -253,8 +253,8 @@ class Server(LanguageServer):
                 except Exception:  # noqa: BLE001 - the server outlives a bad run
                     log.exception("check failed")
                     continue
-                result, cpu = result
-                self._publish(project, docs, result, edited)
+                (result, facts), cpu = result
+                self._publish(project, docs, result, facts, edited)
                 if not self.warmed:  # the first code action should not pay for the import
                     self.warmed = True
                     loop.run_in_executor(self.worker, _load_fixers)
@@ -272,9 +272,15 @@ class Server(LanguageServer):
             pending.task = None
             pending.done.set()
 
-    def _publish(self, project: Project, docs: Buffers, result, edited: set[str]) -> None:
+    def _publish(
+        self,
+        project: Project,
+        docs: Buffers,
+        result,
+        facts: dict[Path, tuple[str, PyFacts]],
+        edited: set[str],
+    ) -> None:
         per_path = findings_by_path(result, project.root)
-        facts = _facts_by_path(result, {path: buffer.text for path, buffer in docs.items()})
         encoding = str(self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
         others_changed = False
         for path, buffer in docs.items():
@@ -514,6 +520,13 @@ class Server(LanguageServer):
             for p, new in sorted(texts.items())
             if new != originals[p]
         ]
+
+
+def _check(project: Project, docs: Buffers, overlay: dict[Path, bytes]):
+    """A check of the open documents, with the facts it read for them, taken in the
+    worker thread: the next run refreshes the index's modules in place."""
+    result = project.check(list(docs), overlay)
+    return result, _facts_by_path(result, {path: buffer.text for path, buffer in docs.items()})
 
 
 def _facts_by_path(result, texts: dict[Path, str]) -> dict[Path, tuple[str, PyFacts]]:

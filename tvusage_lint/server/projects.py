@@ -6,10 +6,13 @@ run over its open documents with their buffers as an overlay, so the findings of
 document are what ``tvusage-lint check`` reports for the same text (a file's
 findings do not depend on which other files are reported on: tests/server pins it).
 Facts stay in memory, a buffer's by content hash, a file's on disk by size and
-modification time: an edit re-extracts the edited buffer only; the index, the policy
-and the rules run again over the whole project, since any module can change what
-another's entry points are, which on torchvision costs a few tens of milliseconds
-(benchmarks/lsp_latency.py).
+modification time: an edit re-extracts the edited buffer only. The run itself is the
+server's ``LiveEngine`` (``incremental.py``): it keeps the discovery, the index and
+each module's entry points of the last run, and recomputes only the modules an edit
+can affect (a full run when files come or go, the open documents or the settings
+change, or a module's names, imports or bases do). On the 5,000-module tree of
+``benchmarks/synthetic.py`` an edit costs tens of milliseconds instead of 650
+(``benchmarks/lsp_latency.py``).
 """
 
 from __future__ import annotations
