@@ -159,7 +159,7 @@ def code_actions(client: Client, work: Path, rel: str, requests: int) -> dict[st
         "textDocument/didOpen",
         {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}},
     )
-    diagnostics = client.diagnostics(uri)["diagnostics"]
+    diagnostics = client.diagnostics(uri, version)["diagnostics"]
     quiet = next(
         (
             i

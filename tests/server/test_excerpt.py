@@ -109,3 +109,41 @@ def test_facts_of_another_text_give_no_excerpt() -> None:
     facts = extract(NMS.encode())
     moved = "x = 1\n" * 3 + NMS
     assert actions.excerpt(moved, facts, [_finding("nms", 13)]) is None
+
+
+NET = """\
+from torch import nn
+
+
+class Net(nn.Module):
+    \"\"\"A model.\"\"\"
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property
+    def size(self) -> int:
+        return 1
+
+    def forward(self, x):
+        return x
+"""
+
+
+def test_the_other_methods_of_a_class_whose_method_is_fixed_are_left_out() -> None:
+    """Only ``Net.__init__`` is fixed: ``size`` (with its decorator) and ``forward``
+    get stand-ins at the class body's indentation; the docstring stays first."""
+    facts = extract(NET.encode())
+    cut = actions.excerpt(NET, facts, [_finding("Net.__init__", 4)])
+    assert cut is not None
+    short, lines, blocks = cut
+    assert [row for row, _ in blocks] == [9, 13]
+    assert short.splitlines()[9:15] == [
+        '    """tvusage-lint: excerpt, a definition from line 9',
+        "",
+        '"""',
+        "",
+        '    """tvusage-lint: excerpt, a definition from line 13',
+        '"""',
+    ]
+    assert actions.restore(short, lines, blocks) == NET

@@ -70,8 +70,13 @@ def _codes(findings: list[Finding]) -> list[dict[str, object]]:
     return [f.to_json() for f in findings]
 
 
+@pytest.mark.parametrize("trust", [False, True], ids=["stat", "events"])
 @pytest.mark.parametrize("seed", [1, 2])
-def test_incremental_runs_equal_a_fresh_check_after_random_edits(tmp_path: Path, seed: int) -> None:
+def test_incremental_runs_equal_a_fresh_check_after_random_edits(
+    tmp_path: Path, seed: int, trust: bool
+) -> None:
+    """``events``: files on disk are not stat'ed, each change is reported as a client
+    with watched files reports it (``Project.file_changed``)."""
     rng = random.Random(seed)
     root = tmp_path / "tree"
     shutil.copytree(FIXTURES, root)
@@ -86,6 +91,7 @@ def test_incremental_runs_equal_a_fresh_check_after_random_edits(tmp_path: Path,
     originals = {p: p.read_text(encoding="utf-8") for p in python}
     buffers = {p: p.read_text(encoding="utf-8") for p in opened}
     project = Projects(use_disk_cache=False).for_file(opened[0])
+    project.trust_events = trust
     settings = config.load(root / "pyproject.toml")
     facts = _Facts()
     kinds: list[str] = []
@@ -110,16 +116,22 @@ def test_incremental_runs_equal_a_fresh_check_after_random_edits(tmp_path: Path,
             path.write_text(_mutate(path.read_text(), originals.get(path, ""), rng, step))
             clock += 1_000_000
             os.utime(path, ns=(clock, clock))  # a new modification time, whatever the clock
+            project.file_changed(path)
         elif kind == "delete":
-            rng.choice(loose).unlink()
+            gone = rng.choice(loose)
+            gone.unlink()
+            project.file_changed(gone)
             project.files_changed()
         elif kind == "create":
             source = rng.choice(on_disk)
             (source.parent / f"made_{step}.py").write_text(source.read_text())
+            project.file_changed(source.parent / f"made_{step}.py")
             project.files_changed()
         else:
             source = rng.choice(loose)
             source.rename(source.parent / f"renamed_{step}.py")
+            project.file_changed(source)
+            project.file_changed(source.parent / f"renamed_{step}.py")
             project.files_changed()
         kinds.append(kind)
 
@@ -197,3 +209,25 @@ def test_dropping_a_base_call_updates_the_unedited_subclasses(tmp_path: Path, ed
         seen.add(repr(sorted((str(p), _codes(f)) for p, f in expected.items())))
     assert len(seen) == 2  # the edit changed the findings
     assert project.memory.partial_runs == 2
+
+
+@pytest.mark.parametrize("trust", [False, True], ids=["stat", "events"])
+def test_a_base_changed_on_disk_is_read_again(tmp_path: Path, trust: bool) -> None:
+    """Only ``net.py`` is open; its base's file loses its call on disk. Without file
+    events the size and time stamp tell; with them (``trust_events``), the event does."""
+    write_tree(tmp_path, {"torchvision/models/_base.py": BASE, "torchvision/models/net.py": NET})
+    base = tmp_path / "torchvision/models/_base.py"
+    net = tmp_path / "torchvision/models/net.py"
+    project = Projects(use_disk_cache=False).for_file(net)
+    project.trust_events = trust
+
+    def codes() -> list[tuple[str, str]]:
+        result = project.check([net], {net: net.read_bytes()})
+        return [(f.code, f.symbol) for f in result.findings]
+
+    assert codes() == []
+    stat = base.stat()
+    base.write_text(base.read_text().replace("_log_api_usage_once(self)", "pass"))
+    os.utime(base, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    project.file_changed(base)
+    assert codes() == [("TVU101", "torchvision.models.net.Net")]

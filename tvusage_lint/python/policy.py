@@ -63,7 +63,12 @@ def _event(module: Module, name: str) -> str:
 
 
 class Policy:
-    """Derives entry points for every module in scope."""
+    """Derives entry points for every module in scope.
+
+    It memoises what only the modules' shapes decide (names, imports, bases,
+    ``__init__`` shapes, decorators: builders, kernel registrations, ``__init__``
+    chains); the language server keeps one policy across edits that keep every shape
+    (server/incremental.py) and makes a new one otherwise."""
 
     def __init__(self, index: Index, settings: Settings) -> None:
         self.index = index
@@ -74,8 +79,8 @@ class Policy:
         # class → the ``__init__`` chain placement walks; it reads only bases and whether
         # each ``__init__`` exists and calls ``super``, so the server keeps it across edits
         self.init_chains: dict[str, list[str]] = {}
-        # what only names, imports and bases decide, kept as long as the policy is
         self._registering: dict[str, list[_Registration]] = {}
+        self._registered: list[Module] | None = None  # modules of points with registrations
         self._families: tuple[list[tuple[str, list[str]]], dict[str, set[str]]] | None = None
         self._exempt: dict[str, bool] = {}
 
@@ -416,6 +421,14 @@ class Policy:
         self._registering[module.name] = out
         return out
 
+    def _registered_modules(self, points: list[EntryPoint]) -> list[Module]:
+        """The modules of ``points`` that register kernels, in the order of the points
+        (which modules have points is a matter of names: computed once)."""
+        if self._registered is None:
+            modules = {p.module.name: p.module for p in points}.values()
+            self._registered = [m for m in modules if self.registering(m)]
+        return self._registered
+
     def _machinery(self, module: Module, register: str) -> str:
         """The project function a registering call names, or ""."""
         target = self.index.resolve(module, register)
@@ -431,7 +444,7 @@ class Policy:
         """
         dispatchers = {p.entry.symbol for p in points if p.role == ROLE_FUNCTION}
         kernels: dict[str, str] = {}
-        for module in {p.module.name: p.module for p in points}.values():
+        for module in self._registered_modules(points):
             for registration in self.registering(module):
                 if registration.target in dispatchers:
                     for kernel in registration.kernels:
@@ -457,7 +470,7 @@ class Policy:
         dispatchers = {p.entry.symbol for p in points if p.role == ROLE_FUNCTION}
         machinery: dict[str, str] = {}  # module → the registering decorator it defines
         served: set[str] = set()  # dispatchers that kernels are registered to
-        for module in {p.module.name: p.module for p in points}.values():
+        for module in self._registered_modules(points):
             registering = [r for r in self.registering(module) if r.target in dispatchers]
             served.update(r.target for r in registering)
             for registration in registering:
@@ -522,9 +535,12 @@ class Policy:
 
     def _pair_twins(self, points: list[EntryPoint]) -> None:
         by_module: dict[str, dict[str, list[EntryPoint]]] = {}
+        twins: dict[str, bool] = {}  # scope → whether its policy pairs twins
         for point in points:
-            policy = self.settings.scope(point.scope)
-            if policy is None or not policy.twins or point.role not in (ROLE_CLASS, ROLE_FUNCTION):
+            if point.scope not in twins:
+                policy = self.settings.scope(point.scope)
+                twins[point.scope] = policy is not None and policy.twins
+            if not twins[point.scope] or point.role not in (ROLE_CLASS, ROLE_FUNCTION):
                 continue
             key = point.fact.name.lower().replace("_", "")
             by_module.setdefault(point.module.name, {}).setdefault(key, []).append(point)

@@ -19,6 +19,7 @@ has no target definition, or a stand-in was touched, the fix runs on the whole f
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -105,15 +106,23 @@ def excerpt(
 ) -> tuple[str, list[str], list[Block]] | None:
     """``text`` with each top-level definition no finding's fix targets or lies in
     replaced by a string statement over the same lines (one node for libcst, however
-    long the definition), the lines of ``text`` and the blocks replaced; None when
-    that cannot be done safely (``\\r`` line ends, facts of another text)."""
+    long the definition), and likewise the other methods of a class whose method a fix
+    targets; the lines of ``text`` and the blocks replaced; None when that cannot be
+    done safely (``\\r`` line ends, facts of another text)."""
     heads = {HELPER, "torch"}  # the fixer asks whether the module binds these
+    methods: dict[str, set[str] | None] = {}  # class → its methods fixes target (None: all)
     rows: set[int] = set()
     for finding in findings:
         target = finding.fix.target if finding.fix is not None else ""
         if not target or facts.error:
             return None
-        heads.add(target.split(".")[0])
+        head, _, method = target.partition(".")
+        heads.add(head)
+        kept = methods.setdefault(head, set())
+        if kept is not None and method and "." not in method:
+            kept.add(method)
+        else:
+            methods[head] = None
         rows.update((finding.line, finding.def_line or finding.line))
     if "\r" in text:
         return None
@@ -132,15 +141,46 @@ def excerpt(
         before = max(before, last)
         if col != 0 or name in heads or any(first <= r <= last for r in rows):
             code_before = True
+            kept = methods.get(name)
+            if col == 0 and kept:
+                blocks.extend(_other_methods(lines, first, last, kept, rows))
             continue
         if not code_before:
             continue
-        stand_in = _stand_in(first - 1, lines[first - 1 : last])
-        out[first - 1 : last] = stand_in
-        blocks.append((first - 1, stand_in))
+        blocks.append((first - 1, _stand_in(first - 1, lines[first - 1 : last])))
     if not blocks:
         return None
+    blocks.sort()
+    for row, stand_in in blocks:
+        out[row : row + len(stand_in)] = stand_in
     return "".join(out), lines, blocks
+
+
+def _other_methods(
+    lines: list[str], first: int, last: int, kept: set[str], rows: set[int]
+) -> list[Block]:
+    """Stand-ins for the methods of the class on rows ``first``-``last`` (1-based) other
+    than ``kept`` and those holding a finding's row: only that class is parsed."""
+    try:
+        tree = ast.parse("".join(lines[first - 1 : last]))
+    except (SyntaxError, ValueError):
+        return []
+    cls = tree.body[0] if tree.body else None
+    if not isinstance(cls, ast.ClassDef):
+        return []
+    out: list[Block] = []
+    for i, stmt in enumerate(cls.body):
+        if i == 0 or not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue  # the first statement would become the class docstring
+        start = min([stmt.lineno, *(d.lineno for d in stmt.decorator_list)]) + first - 2
+        end = (stmt.end_lineno or stmt.lineno) + first - 1
+        if stmt.name in kept or any(start < r <= end for r in rows):
+            continue
+        indent = lines[start][: len(lines[start]) - len(lines[start].lstrip())]
+        if not lines[start].lstrip().startswith(_DEF_STARTS):
+            return []  # not the text the class was parsed from
+        out.append((start, _stand_in(start, lines[start:end], indent)))
+    return out
 
 
 def _is_code(line: str) -> bool:
@@ -148,12 +188,12 @@ def _is_code(line: str) -> bool:
     return bool(stripped) and not stripped.startswith("#")
 
 
-def _stand_in(row: int, block: list[str]) -> list[str]:
+def _stand_in(row: int, block: list[str], indent: str = "") -> list[str]:
     """As many lines as ``block``: a string statement naming the row it starts at."""
     ending = block[-1][len(block[-1].rstrip("\n")) :]
     if len(block) == 1:
-        return [f'"""{_MARKER}{row}"""{ending}']
-    return [f'"""{_MARKER}{row}\n', *["\n"] * (len(block) - 2), f'"""{ending}']
+        return [f'{indent}"""{_MARKER}{row}"""{ending}']
+    return [f'{indent}"""{_MARKER}{row}\n', *["\n"] * (len(block) - 2), f'"""{ending}']
 
 
 def restore(fixed: str, lines: list[str], blocks: list[Block]) -> str | None:
@@ -165,7 +205,7 @@ def restore(fixed: str, lines: list[str], blocks: list[Block]) -> str | None:
     i = 0
     while i < len(new):
         line = new[i]
-        if not line.startswith(f'"""{_MARKER}'):
+        if not line.lstrip(" \t").startswith(f'"""{_MARKER}'):
             out.append(line)
             i += 1
             continue

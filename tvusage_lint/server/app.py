@@ -171,6 +171,8 @@ class Server(LanguageServer):
         again (only the documents whose diagnostics change are published)."""
         layout = config = False
         for path, kind in changes:
+            for project in self.projects.by_key.values():  # open documents or not
+                project.file_changed(path)
             if path.name == "pyproject.toml":
                 config = True
                 for project in self._open_projects():
@@ -559,6 +561,11 @@ def watched_globs() -> list[str]:
     return ["**/*.py", *cpp, "**/pyproject.toml"]
 
 
+def _registered(done) -> bool:
+    """Whether the client accepted a registration (a request's future)."""
+    return not done.cancelled() and done.exception() is None
+
+
 def _paths(uris: list[str], kind: types.FileChangeType) -> list[tuple[Path, types.FileChangeType]]:
     return [(Path(p), kind) for uri in uris if (p := to_fs_path(uri)) is not None]
 
@@ -659,7 +666,7 @@ def make_server(*, use_disk_cache: bool = True, debounce: float = DEBOUNCE) -> S
         if watched is None or not watched.dynamic_registration:
             return
         watchers = [types.FileSystemWatcher(glob_pattern=glob) for glob in watched_globs()]
-        ls.client_register_capability(
+        registered = ls.client_register_capability(
             types.RegistrationParams(
                 registrations=[
                     types.Registration(
@@ -672,6 +679,8 @@ def make_server(*, use_disk_cache: bool = True, debounce: float = DEBOUNCE) -> S
                 ]
             )
         )
+        # the client now reports what changes on disk: files need not be stat'ed
+        registered.add_done_callback(lambda done: _registered(done) and ls.projects.watch())
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def did_change_watched_files(ls: Server, params: types.DidChangeWatchedFilesParams) -> None:

@@ -120,7 +120,8 @@ class Memory:
 
 class LiveEngine(Engine):
     """The engine, with the facts of files that are not open in the editor known by
-    (size, modification time): an edit neither reads nor hashes the rest of the tree;
+    (size, modification time), or, with ``trust``, until the client reports a change
+    (``Project.file_changed``): an edit neither reads nor hashes the rest of the tree;
     and with the discovery, index and entry points of the last run (``Memory``)."""
 
     def __init__(
@@ -131,9 +132,11 @@ class LiveEngine(Engine):
         overlay: Mapping[Path, bytes],
         known: dict[tuple[str, Path], tuple[int, int, object]],
         memory: Memory | None = None,
+        trust: bool = False,
     ) -> None:
         super().__init__(settings, cache=cache, jobs=1, overlay=overlay)
         self.known = known  # (kind, path) → (size, mtime_ns, facts) of files on disk
+        self.trust = trust  # ``known`` is kept up to date by the client's file events
         self.memory = memory if memory is not None else Memory()
         self._dirty: set[str] | None = None  # modules to recompute; None: all
 
@@ -146,6 +149,9 @@ class LiveEngine(Engine):
         for i, source in enumerate(files):
             if self.overlay is not None and source.path in self.overlay:
                 todo.append(i)
+                continue
+            if self.trust and (kind, source.path) in self.known:
+                out[i] = self.known[(kind, source.path)][2]
                 continue
             try:
                 st = source.path.stat()
@@ -259,7 +265,7 @@ class LiveEngine(Engine):
         policy = self.memory.policy
         assert policy is not None
         moved = policy.moved_roots(scopes)
-        return {m.name for m in self.memory.order if m.scope in moved}
+        return {m.name for m in self.memory.order if m.scope in moved} if moved else set()
 
     def _entry_points(self, index: Index) -> list[EntryPoint]:
         from tvusage_lint.python.policy import Policy

@@ -72,6 +72,9 @@ class Project:
     warnings: list[str] = field(default_factory=list)
     known: dict[tuple[str, Path], tuple[int, int, object]] = field(default_factory=dict)
     memory: Memory = field(default_factory=Memory)
+    # the client reports changes on disk (watched files): files already read are not
+    # stat'ed again at every check (5,000 stats cost 15-20 ms)
+    trust_events: bool = False
 
     def check(self, paths: Iterable[Path], overlay: Mapping[Path, bytes]) -> Result:
         """One engine run reporting on ``paths``, reading ``overlay`` instead of disk."""
@@ -79,7 +82,12 @@ class Project:
         # one process: forking parsers from a process that runs threads (the server's
         # reader and checker) can hang the child on a lock another thread held
         engine = LiveEngine(
-            self.settings, cache=self.cache, overlay=overlay, known=self.known, memory=self.memory
+            self.settings,
+            cache=self.cache,
+            overlay=overlay,
+            known=self.known,
+            memory=self.memory,
+            trust=self.trust_events,
         )
         result = engine.run([str(p) for p in sorted(set(paths))], cwd=self.root)
         self.runs += 1
@@ -100,6 +108,11 @@ class Project:
     def files_changed(self) -> None:
         """Files were created, deleted or renamed: the next check discovers again."""
         self.memory.forget()
+
+    def file_changed(self, path: Path) -> None:
+        """``path`` changed on disk (or came or went): its facts are read again."""
+        for key in [k for k in self.known if k[1] == path]:
+            del self.known[key]
 
     def _save_disk_cache(self) -> None:
         """After the first (cold) run: the facts go to ``check``'s cache, so a later
@@ -138,6 +151,13 @@ class Projects:
     def __init__(self, *, use_disk_cache: bool = True) -> None:
         self.use_disk_cache = use_disk_cache
         self.by_key: dict[tuple[Path, Path | None], Project] = {}
+        self.watched = False  # the client reports changes on disk
+
+    def watch(self) -> None:
+        """From now on the client reports changes on disk: trust it, every project."""
+        self.watched = True
+        for project in self.by_key.values():
+            project.trust_events = True
 
     def for_file(self, path: Path) -> Project:
         """The project of ``path``; ``ConfigError`` when its configuration is broken."""
@@ -156,6 +176,7 @@ class Projects:
 
                 disk = Cache(root)
             project = Project(root, config, settings, _stamp(config), MemoryCache(disk))
+            project.trust_events = self.watched
             if disk is not None:
                 project.warnings.extend(disk.warnings)
             self.by_key[key] = project
