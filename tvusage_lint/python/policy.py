@@ -83,6 +83,10 @@ class Policy:
         self._registered: list[Module] | None = None  # modules of points with registrations
         self._families: tuple[list[tuple[str, list[str]]], dict[str, set[str]]] | None = None
         self._exempt: dict[str, bool] = {}
+        # what the last ``finish`` found across modules, for ``refinish``
+        self.kernels: dict[str, str] = {}  # kernel → its dispatcher (names only)
+        self._served: set[str] = set()
+        self._machinery_of: dict[str, str] = {}
 
     # --- coverage of one definition -------------------------------------------------
 
@@ -278,15 +282,53 @@ class Policy:
         self._pair_twins(out)
         self._mark_pending(out)
         self._place(out)
+        self._exempt_configured(out)
+        return out
+
+    def same_for_finish(self, before: list[EntryPoint], after: list[EntryPoint]) -> bool:
+        """Whether a module's points ``after`` an edit feed ``finish`` what they fed it
+        ``before`` (positions aside): the same symbols and roles, the same statuses but
+        for functions no dispatcher registers (a function's status reaches no other
+        module's point then; its twin is in the same module)."""
+        if len(before) != len(after):
+            return False
+        for old, new in zip(before, after):
+            if (
+                old.entry.symbol != new.entry.symbol
+                or old.role != new.role
+                or old.scope != new.scope
+                or (old.root, old.chain_break, old.chain_at)
+                != (new.root, new.chain_break, new.chain_at)
+            ):
+                return False
+            if (old.entry.status, old.entry.via) != (new.entry.status, new.entry.via) and (
+                old.role != ROLE_FUNCTION or old.entry.symbol in self.kernels
+            ):
+                return False
+        return True
+
+    def refinish(self, points: list[EntryPoint], before: list[EntryPoint]) -> list[EntryPoint]:
+        """``finish`` for one module's points, when ``same_for_finish`` holds for them:
+        what the passes found across modules stands (kernels, dispatch helpers), the
+        pending ancestors and hosts of its classes are those of ``before`` (the points
+        of the last ``finish``, in the same order), its twins are paired again."""
+        self._exempt_kernels(points, self.kernels)
+        self._exempt_dispatch_helpers(points, self._served, self._machinery_of)
+        self._pair_twins(points)
+        for point, old in zip(points, before):
+            point.pending, point.host = old.pending, old.host
+        self._exempt_configured(points)
+        return points
+
+    def _exempt_configured(self, points: list[EntryPoint]) -> None:
         exempt = self._exempt
-        for point in out:
+        for point in points:
             symbol = point.entry.symbol
             if symbol not in exempt:
                 exempt[symbol] = self.settings.is_exempt(symbol)
             if point.entry.status != EXEMPT and exempt[symbol]:
                 point.entry = _with(point.entry, status=EXEMPT, via="configured exempt")
                 point.role = ROLE_EXEMPT
-        return out
 
     def _entry(
         self, module: Module, fact: ClassFact | FunctionFact, kind: str, status: str, via: str
@@ -449,6 +491,10 @@ class Policy:
                 if registration.target in dispatchers:
                     for kernel in registration.kernels:
                         kernels.setdefault(kernel, registration.target)
+        self.kernels = kernels
+        self._exempt_kernels(points, kernels)
+
+    def _exempt_kernels(self, points: list[EntryPoint], kernels: dict[str, str]) -> None:
         for point in points:
             if point.role != ROLE_FUNCTION or point.entry.status == LOGGED:
                 continue
@@ -477,6 +523,12 @@ class Policy:
                 if registration.machinery:
                     owner, _, short = registration.machinery.rpartition(".")
                     machinery.setdefault(owner, short)
+        self._served, self._machinery_of = served, machinery
+        self._exempt_dispatch_helpers(points, served, machinery)
+
+    def _exempt_dispatch_helpers(
+        self, points: list[EntryPoint], served: set[str], machinery: dict[str, str]
+    ) -> None:
         for point in points:
             if point.role != ROLE_FUNCTION or point.entry.status == LOGGED:
                 continue

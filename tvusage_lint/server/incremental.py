@@ -100,6 +100,7 @@ class Memory:
     order: list[Module] = field(default_factory=list)  # modules by name: the policy's order
     policy: Policy | None = None
     local: dict[str, list[EntryPoint]] = field(default_factory=dict)  # module → its points
+    final: dict[str, list[EntryPoint]] = field(default_factory=dict)  # ... after ``finish``
     children: dict[str, set[str]] | None = None  # class → classes deriving from it directly
     full_runs: int = 0
     partial_runs: int = 0
@@ -115,6 +116,7 @@ class Memory:
         self.order = []
         self.policy = None
         self.local = {}
+        self.final = {}
         self.children = None
 
 
@@ -204,6 +206,7 @@ class LiveEngine(Engine):
         memory.order = sorted(memory.index.modules.values(), key=lambda m: m.name)
         memory.policy = None
         memory.local = {}
+        memory.final = {}
         memory.children = None
         self._dirty = None
         return memory.index
@@ -275,6 +278,7 @@ class LiveEngine(Engine):
         if dirty is None or memory.policy is None:
             memory.policy = Policy(index, self.settings)
             memory.local = {}
+            memory.final = {}
             dirty = None
             memory.full_runs += 1
             memory.last = "full"
@@ -283,13 +287,41 @@ class LiveEngine(Engine):
             memory.partial_runs += 1
             memory.last = f"partial: {len(dirty)} of {len(memory.order)} modules"
         policy = memory.policy
+        if dirty is not None and memory.final:
+            kept = self._refinish(policy, dirty)
+            if kept is not None:
+                return kept
         points: list[EntryPoint] = []
         for module in memory.order:
             local = memory.local.get(module.name)
             if local is None or dirty is None or module.name in dirty:
                 local = memory.local[module.name] = policy.module_points(module)
             points.extend(_copy(p) for p in local)
-        return policy.finish(points)
+        policy.finish(points)
+        memory.final = {}
+        for point in points:
+            memory.final.setdefault(point.module.name, []).append(point)
+        return points
+
+    def _refinish(self, policy: Policy, dirty: set[str]) -> list[EntryPoint] | None:
+        """The points of the last run with those of ``dirty`` modules recomputed, when
+        the project-wide passes would find what they found last time
+        (``Policy.same_for_finish``); None otherwise (the new points are kept)."""
+        memory = self.memory
+        fresh = {name: policy.module_points(memory.index.modules[name]) for name in dirty}
+        same = all(
+            policy.same_for_finish(memory.local.get(name, []), points)
+            for name, points in fresh.items()
+        )
+        memory.local.update(fresh)
+        if not same:
+            return None
+        for name, points in fresh.items():
+            memory.final[name] = policy.refinish(
+                [_copy(p) for p in points], memory.final.get(name, [])
+            )
+        memory.last += ", passes kept"
+        return [p for module in memory.order for p in memory.final.get(module.name, ())]
 
 
 def _copy(point: EntryPoint) -> EntryPoint:
