@@ -171,8 +171,6 @@ class Server(LanguageServer):
         again (only the documents whose diagnostics change are published)."""
         layout = config = False
         for path, kind in changes:
-            for project in self.projects.by_key.values():  # open documents or not
-                project.file_changed(path)
             if path.name == "pyproject.toml":
                 config = True
                 for project in self._open_projects():
@@ -180,11 +178,19 @@ class Server(LanguageServer):
                         project.config_stamp = -2.0  # read again, whatever its time stamp
             elif kind != types.FileChangeType.Changed:
                 layout = True
+        projects = list(self.projects.by_key.values())  # open documents or not
+
+        def forget() -> None:  # in the worker, between two checks: the checks use these
+            for project in projects:
+                for path, _ in changes:
+                    project.file_changed(path)
+                if layout:
+                    project.files_changed()
+
+        self.worker.submit(forget)  # one thread, in order: before the checks scheduled below
         if config:
             self._resolve_projects()
         for project in self._open_projects():
-            if layout:
-                project.files_changed()
             self.schedule(project)
         self._forget_deleted()
 
