@@ -217,8 +217,10 @@ class LiveEngine(Engine):
         changed: list[tuple[Module, PyFacts, PyFacts]] = []
         for source, facts in zip(found.python, all_facts):
             module = index.modules.get(source.module)
-            if module is None or module.path != source.path:
+            if module is None:
                 return None
+            if module.path != source.path:
+                continue  # another file under that name was indexed (foo/ beside foo.py)
             old = module.facts
             if facts is old or facts == old:
                 continue
