@@ -6,7 +6,7 @@ as the policy computed them before its project-wide passes (``Policy.module_poin
 and redoes on an edit only:
 
 * the facts of files whose text changed (buffers by content, files on disk by size and
-  modification time);
+  modification time, or by the client's file events when it watches files for us);
 * nothing of the index when every changed module keeps its *shape* (``shape``: its
   facts without positions, logging calls, suppressions, layer hits and operator calls):
   names, imports, ``__all__``, bases and ``__init__`` shapes are all name resolution,
@@ -16,8 +16,11 @@ and redoes on an edit only:
   changed (``log_signature``), of every module holding a subclass of one of their
   classes (class status is inherited down bases) and, when that moves a dataset root,
   of the whole subpackage;
-* the project-wide passes (``Policy.finish``), the rules of the open documents, the C++
-  rules and the operator links, whole: they are cheap once the above is reused.
+* the project-wide passes (``Policy.finish``) only when the recomputed entry points feed
+  them something new (``Policy.same_for_finish``); else their results are kept and the
+  recomputed modules' points are annotated again alone (``Policy.refinish``);
+* the rules of the open documents, the C++ rules and the operator links, whole: they are
+  cheap once the above is reused.
 
 Anything else (a new, deleted or renamed file, a changed shape, a changed
 configuration, another set of open documents) makes a full run, whose results seed the
@@ -104,7 +107,7 @@ class Memory:
     children: dict[str, set[str]] | None = None  # class → classes deriving from it directly
     full_runs: int = 0
     partial_runs: int = 0
-    last: str = ""  # "full" or "partial: N of M modules": for the server's log
+    last: str = ""  # what the last run did ("full", "partial: N of M modules, ..."), for tests
 
     def forget(self) -> None:
         """Files were created, deleted or renamed, or the settings changed: the next run
