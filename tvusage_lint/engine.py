@@ -77,6 +77,26 @@ class Engine:
             overlay=self.overlay,
         )
 
+    # --- the steps a live engine (the server's) can answer from its last run ---------------
+
+    def _discover(self, paths: list[str], cwd: Path | None) -> Discovery:
+        settings = self.settings
+        return discover(
+            paths,
+            cpp_include=settings.cpp_include,
+            cpp_exclude=settings.cpp_exclude,
+            exclude=settings.extend_exclude,
+            cwd=cwd,
+        )
+
+    def _index(self, found: Discovery) -> Index:
+        return build_index(found.python, self.python_facts(found.python))
+
+    def _entry_points(self, index: Index) -> list[EntryPoint]:
+        from tvusage_lint.python.policy import Policy
+
+        return Policy(index, self.settings).entry_points()
+
     # --- a run ------------------------------------------------------------------------------
 
     def run(self, paths: list[str], *, cwd: Path | None = None) -> Result:
@@ -87,40 +107,23 @@ class Engine:
 
     def _run(self, paths: list[str], cwd: Path | None) -> Result:
         settings = self.settings
-        found: Discovery = discover(
-            paths,
-            cpp_include=settings.cpp_include,
-            cpp_exclude=settings.cpp_exclude,
-            exclude=settings.extend_exclude,
-            cwd=cwd,
-        )
+        found = self._discover(paths, cwd)
         result = Result(warnings=list(found.warnings))
         result.files = sum(1 for f in found.python if f.report and not f.link_of) + sum(
             1 for f in found.cpp if f.report
         )
-        index = Index()
-        for source, facts in zip(found.python, self.python_facts(found.python)):
+        for source in found.python:
             if source.link_of is None:  # a link's findings are its target's: fixed there
                 result.sources[source.display] = source
-            index.add(
-                Module(
-                    name=source.module,
-                    path=source.path,
-                    display=source.display,
-                    facts=facts,
-                    is_package=source.is_package,
-                    report=source.report,
-                )
-            )
+        index = self._index(found)
         result.index = index
         per_file: dict[str, list[Finding]] = {}
         suppressions: dict[str, tuple[tuple[int, tuple[str, ...]], ...]] = {}
         points: list[EntryPoint] = []
         try:
-            from tvusage_lint.python.policy import Policy
             from tvusage_lint.python.rules import Checker
 
-            points = Policy(index, settings).entry_points()
+            points = self._entry_points(index)
             result.entries.extend(p.entry for p in points)
             per_file = Checker(index, settings, points).run()
             if not index.helper_defined and any(
@@ -249,3 +252,20 @@ def _once(findings: list[Finding], links: set[str]) -> list[Finding]:
         if at not in kept or (via_link(kept[at]) and not via_link(finding)):
             kept[at] = finding
     return list(kept.values())
+
+
+def build_index(sources: list[SourceFile], facts: list[pyfacts.PyFacts]) -> Index:
+    """The project-wide index of the Python files and their facts."""
+    index = Index()
+    for source, module_facts in zip(sources, facts):
+        index.add(
+            Module(
+                name=source.module,
+                path=source.path,
+                display=source.display,
+                facts=module_facts,
+                is_package=source.is_package,
+                report=source.report,
+            )
+        )
+    return index

@@ -516,3 +516,15 @@ class Index:
         if module.private_path:
             return qualified in self.reexported
         return True
+
+    # --- live updates (the language server) --------------------------------------------------
+
+    def refresh(self, name: str, facts: PyFacts) -> None:
+        """Give module ``name`` new facts of the same shape (names, imports, ``__all__``,
+        bases: ``server/incremental.py``'s ``shape``), keeping every answer the index
+        memoised, which reads only that shape; the module's own derived views are redone."""
+        module = self.modules[name]
+        module.facts = facts
+        for attr, value in vars(Module).items():
+            if isinstance(value, cached_property):
+                module.__dict__.pop(attr, None)

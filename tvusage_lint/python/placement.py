@@ -67,27 +67,57 @@ def _scope(index: Index, qualified: str) -> str:
     return found[0].scope if found else ""
 
 
-def choose_hosts(index: Index, missing: list[str], entry_status: dict[str, str]) -> dict[str, str]:
-    """For each missing class (qualified), the class whose ``__init__`` gets its call.
-
-    ``entry_status`` maps every class entry point to its status; ``missing``
-    are the classes to place (not pending on another missing entry point).
-    A class maps to itself when it keeps its own call, and is left out when
-    nothing can hold one (no ``__init__`` in reach)."""
+def families(
+    index: Index, chains: dict[str, list[str]] | None = None
+) -> tuple[list[tuple[str, list[str]]], dict[str, set[str]]]:
+    """Every top-level project class with its ``__init__`` chain, and for each class
+    the other classes whose construction runs its ``__init__`` (its runners)."""
+    memo: dict[str, list[str]] = {} if chains is None else chains
+    every: list[tuple[str, list[str]]] = []
     runners: dict[str, set[str]] = {}
-    logged_anyway: set[str] = set()  # classes that run a missing class's own __init__
-    missing_set = {c for c, status in entry_status.items() if status == MISSING}
     for module in index.modules.values():
         for cls in module.facts.classes:
             if cls.nested or module.defined.get(cls.name) is not cls:
                 continue
             qualified = f"{module.name}.{cls.name}"
-            chain = init_chain(index, qualified)
+            if qualified not in memo:
+                memo[qualified] = init_chain(index, qualified)
+            chain = memo[qualified]
+            every.append((qualified, chain))
             for host in chain:
                 if host != qualified:
                     runners.setdefault(host, set()).add(qualified)
-            if any(c in missing_set for c in chain if c != qualified):
-                logged_anyway.add(qualified)
+    return every, runners
+
+
+def choose_hosts(
+    index: Index,
+    missing: list[str],
+    entry_status: dict[str, str],
+    chains: dict[str, list[str]] | None = None,
+    family: tuple[list[tuple[str, list[str]]], dict[str, set[str]]] | None = None,
+) -> dict[str, str]:
+    """For each missing class (qualified), the class whose ``__init__`` gets its call.
+
+    ``entry_status`` maps every class entry point to its status; ``missing``
+    are the classes to place (not pending on another missing entry point).
+    A class maps to itself when it keeps its own call, and is left out when
+    nothing can hold one (no ``__init__`` in reach). ``chains`` memoises ``init_chain``
+    and ``family`` is ``families``' answer: the server keeps both while no edit changes
+    a base or an ``__init__``'s shape."""
+    memo: dict[str, list[str]] = {} if chains is None else chains
+    every, runners = families(index, memo) if family is None else family
+    missing_set = {c for c, status in entry_status.items() if status == MISSING}
+    logged_anyway = {  # classes that run a missing class's own __init__
+        qualified
+        for qualified, chain in every
+        if any(c in missing_set for c in chain if c != qualified)
+    }
+
+    def chain_of(qualified: str) -> list[str]:
+        if qualified not in memo:
+            memo[qualified] = init_chain(index, qualified)
+        return memo[qualified]
 
     def clean(base: str) -> bool:
         if base in entry_status:
@@ -96,7 +126,7 @@ def choose_hosts(index: Index, missing: list[str], entry_status: dict[str, str])
             entry_status.get(r) == MISSING or r in logged_anyway for r in runners.get(base, ())
         )
 
-    chains = {c: init_chain(index, c) for c in missing}
+    chains = {c: chain_of(c) for c in missing}
     candidates: dict[str, list[str]] = {}
     for cls, chain in chains.items():
         scope = _scope(index, cls)

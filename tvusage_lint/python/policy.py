@@ -21,7 +21,7 @@ from tvusage_lint.entries import (
 )
 from tvusage_lint.index import Index, Module
 from tvusage_lint.python.facts import FORM_OBJECT, ClassFact, FunctionFact
-from tvusage_lint.python.placement import choose_hosts
+from tvusage_lint.python.placement import choose_hosts, families
 
 # Roles an entry point plays; the rules pick their code from it.
 ROLE_CLASS = "class"
@@ -51,18 +51,42 @@ class EntryPoint:
     host: str = ""  # the class whose ``__init__`` the fix logs in (python/placement.py)
 
 
+@dataclass(frozen=True)
+class _Registration:
+    target: str  # the dispatcher the kernels are registered to (resolved)
+    kernels: tuple[str, ...]  # the registered function, then private wrappers' kernels
+    machinery: str  # the registering function, when the project defines it
+
+
 def _event(module: Module, name: str) -> str:
     return f"{module.name}.{name}"
 
 
 class Policy:
-    """Derives entry points for every module in scope."""
+    """Derives entry points for every module in scope.
+
+    It memoises what only the modules' shapes decide (names, imports, bases,
+    ``__init__`` shapes, decorators: builders, kernel registrations, ``__init__``
+    chains); the language server keeps one policy across edits that keep every shape
+    (server/incremental.py) and makes a new one otherwise."""
 
     def __init__(self, index: Index, settings: Settings) -> None:
         self.index = index
         self.settings = settings
         self._class_status: dict[str, tuple[str, str]] = {}
         self._built: dict[str, set[str]] = {}
+        self._roots: dict[str, set[str]] = {}
+        # class → the ``__init__`` chain placement walks; it reads only bases and whether
+        # each ``__init__`` exists and calls ``super``, so the server keeps it across edits
+        self.init_chains: dict[str, list[str]] = {}
+        self._registering: dict[str, list[_Registration]] = {}
+        self._registered: list[Module] | None = None  # modules of points with registrations
+        self._families: tuple[list[tuple[str, list[str]]], dict[str, set[str]]] | None = None
+        self._exempt: dict[str, bool] = {}
+        # what the last ``finish`` found across modules, for ``refinish``
+        self.kernels: dict[str, str] = {}  # kernel → its dispatcher (names only)
+        self._served: set[str] = set()
+        self._machinery_of: dict[str, str] = {}
 
     # --- coverage of one definition -------------------------------------------------
 
@@ -211,27 +235,100 @@ class Policy:
 
     def entry_points(self) -> list[EntryPoint]:
         out: list[EntryPoint] = []
-        roots_by_scope: dict[str, set[str]] = {}
         for module in sorted(self.index.modules.values(), key=lambda m: m.name):
-            policy = self.settings.scope(module.scope)
-            if policy is None:
+            out.extend(self.module_points(module))
+        return self.finish(out)
+
+    def module_points(self, module: Module) -> list[EntryPoint]:
+        """The entry points one module defines, before the project-wide passes of
+        ``finish``: the part of the policy the server recomputes per edited module."""
+        policy = self.settings.scope(module.scope)
+        if policy is None:
+            return []
+        roots = self.scope_roots(module.scope) if policy.classes == "datasets" else set()
+        return [
+            *self._module_classes(module, policy, roots),
+            *self._module_functions(module, policy),
+        ]
+
+    def scope_roots(self, scope: str) -> set[str]:
+        """``dataset_roots`` of ``scope``, computed once per policy."""
+        if scope not in self._roots:
+            self._roots[scope] = self.dataset_roots(scope)
+        return self._roots[scope]
+
+    def moved_roots(self, scopes: set[str]) -> set[str]:
+        """Those of ``scopes`` whose dataset roots are not what this policy computed
+        before (a root may be a base whose ``__init__`` logs); the new roots are kept."""
+        moved: set[str] = set()
+        for scope, roots in list(self._roots.items()):
+            if scope not in scopes:
                 continue
-            if policy.classes == "datasets" and module.scope not in roots_by_scope:
-                roots_by_scope[module.scope] = self.dataset_roots(module.scope)
-            out.extend(
-                self._module_classes(module, policy, roots_by_scope.get(module.scope, set()))
-            )
-            out.extend(self._module_functions(module, policy))
+            now = self.dataset_roots(scope)
+            if now != roots:
+                moved.add(scope)
+                self._roots[scope] = now
+        return moved
+
+    def forget_statuses(self) -> None:
+        """Class statuses are inherited from logging calls, which an edit may move."""
+        self._class_status.clear()
+
+    def finish(self, out: list[EntryPoint]) -> list[EntryPoint]:
+        """The passes that relate entry points across modules (kernels, dispatch helpers,
+        twins, pending ancestors, placement), then the configured exemptions."""
         self._mark_kernels(out)
         self._mark_dispatch_helpers(out)
         self._pair_twins(out)
         self._mark_pending(out)
         self._place(out)
-        for point in out:
-            if point.entry.status != EXEMPT and self.settings.is_exempt(point.entry.symbol):
+        self._exempt_configured(out)
+        return out
+
+    def same_for_finish(self, before: list[EntryPoint], after: list[EntryPoint]) -> bool:
+        """Whether a module's points ``after`` an edit feed ``finish`` what they fed it
+        ``before`` (positions aside): the same symbols and roles, the same statuses but
+        for functions no dispatcher registers (a function's status reaches no other
+        module's point then; its twin is in the same module)."""
+        if len(before) != len(after):
+            return False
+        for old, new in zip(before, after):
+            if (
+                old.entry.symbol != new.entry.symbol
+                or old.role != new.role
+                or old.scope != new.scope
+                or (old.root, old.chain_break, old.chain_at)
+                != (new.root, new.chain_break, new.chain_at)
+            ):
+                return False
+            if (old.entry.status, old.entry.via) != (new.entry.status, new.entry.via) and (
+                old.role != ROLE_FUNCTION or old.entry.symbol in self.kernels
+            ):
+                return False
+        return True
+
+    def refinish(self, points: list[EntryPoint], before: list[EntryPoint]) -> list[EntryPoint]:
+        """``finish`` for one module's points, when ``same_for_finish`` holds for them:
+        what the passes found across modules stands (kernels, dispatch helpers), the
+        pending ancestors and hosts of its classes are those of ``before`` (the points
+        of the last ``finish``, in the same order), its twins are paired again."""
+        self._exempt_kernels(points, self.kernels)
+        self._exempt_dispatch_helpers(points, self._served, self._machinery_of)
+        self._pair_twins(points)
+        for point, old in zip(points, before):
+            point.pending, point.host = old.pending, old.host
+        self._exempt_configured(points)
+        return points
+
+    def _exempt_configured(self, points: list[EntryPoint]) -> None:
+        exempt = self._exempt
+        for point in points:
+            symbol = point.entry.symbol
+            if symbol not in exempt:
+                exempt[symbol] = self.settings.is_exempt(symbol)
+            if point.entry.status != EXEMPT and exempt[symbol]:
                 point.entry = _with(point.entry, status=EXEMPT, via="configured exempt")
                 point.role = ROLE_EXEMPT
-        return out
 
     def _entry(
         self, module: Module, fact: ClassFact | FunctionFact, kind: str, status: str, via: str
@@ -335,6 +432,50 @@ class Policy:
             out.append(EntryPoint(entry, module, fn, ROLE_FUNCTION, module.scope))
         return out
 
+    def registering(self, module: Module) -> list[_Registration]:
+        """The registrations of kernels in ``module``, in source order: a decorator call
+        with a first argument (``@register(resize, Image)``), then module-level
+        ``register(resize, Image)(kernel)`` calls. Names only: computed once."""
+        found = self._registering.get(module.name)
+        if found is not None:
+            return found
+        out: list[_Registration] = []
+        for fn in module.facts.functions:
+            for dec in fn.decorators:
+                if not dec.first_arg:
+                    continue
+                kernels = [_event(module, fn.name)]
+                if fn.name.startswith("_"):
+                    for called in fn.calls:  # a private wrapper around a kernel beside it
+                        kernel = self.index.resolve(module, called)
+                        if kernel.rpartition(".")[0] == module.name:
+                            kernels.append(kernel)
+                target = self.index.resolve(module, dec.first_arg)
+                out.append(_Registration(target, tuple(kernels), self._machinery(module, dec.name)))
+        for register, first, kernel in module.facts.registrations:
+            out.append(
+                _Registration(
+                    self.index.resolve(module, first),
+                    (self.index.resolve(module, kernel),),
+                    self._machinery(module, register),
+                )
+            )
+        self._registering[module.name] = out
+        return out
+
+    def _registered_modules(self, points: list[EntryPoint]) -> list[Module]:
+        """The modules of ``points`` that register kernels, in the order of the points
+        (which modules have points is a matter of names: computed once)."""
+        if self._registered is None:
+            modules = {p.module.name: p.module for p in points}.values()
+            self._registered = [m for m in modules if self.registering(m)]
+        return self._registered
+
+    def _machinery(self, module: Module, register: str) -> str:
+        """The project function a registering call names, or ""."""
+        target = self.index.resolve(module, register)
+        return target if self.index.function_fact(target) is not None else ""
+
     def _mark_kernels(self, points: list[EntryPoint]) -> None:
         """A kernel registered to a dispatcher entry point is covered by its dispatcher.
 
@@ -345,26 +486,15 @@ class Policy:
         """
         dispatchers = {p.entry.symbol for p in points if p.role == ROLE_FUNCTION}
         kernels: dict[str, str] = {}
-        modules = {p.module.name: p.module for p in points}
-        for module in modules.values():
-            for fn in module.facts.functions:
-                for dec in fn.decorators:
-                    if not dec.first_arg:
-                        continue
-                    target = self.index.resolve(module, dec.first_arg)
-                    if target not in dispatchers:
-                        continue
-                    kernels.setdefault(_event(module, fn.name), target)
-                    if not fn.name.startswith("_"):
-                        continue
-                    for called in fn.calls:  # a private wrapper around a kernel beside it
-                        kernel = self.index.resolve(module, called)
-                        if kernel.rpartition(".")[0] == module.name:
-                            kernels.setdefault(kernel, target)
-            for _, first, kernel in module.facts.registrations:
-                target = self.index.resolve(module, first)
-                if target in dispatchers:
-                    kernels.setdefault(self.index.resolve(module, kernel), target)
+        for module in self._registered_modules(points):
+            for registration in self.registering(module):
+                if registration.target in dispatchers:
+                    for kernel in registration.kernels:
+                        kernels.setdefault(kernel, registration.target)
+        self.kernels = kernels
+        self._exempt_kernels(points, kernels)
+
+    def _exempt_kernels(self, points: list[EntryPoint], kernels: dict[str, str]) -> None:
         for point in points:
             if point.role != ROLE_FUNCTION or point.entry.status == LOGGED:
                 continue
@@ -386,24 +516,19 @@ class Policy:
         dispatchers = {p.entry.symbol for p in points if p.role == ROLE_FUNCTION}
         machinery: dict[str, str] = {}  # module → the registering decorator it defines
         served: set[str] = set()  # dispatchers that kernels are registered to
-        for module in {p.module.name: p.module for p in points}.values():
-            registering: list[str] = []
-            for fn in module.facts.functions:
-                for dec in fn.decorators:
-                    target = self.index.resolve(module, dec.first_arg) if dec.first_arg else ""
-                    if target in dispatchers:
-                        registering.append(dec.name)
-                        served.add(target)
-            for register, first, _ in module.facts.registrations:
-                target = self.index.resolve(module, first)
-                if target in dispatchers:
-                    registering.append(register)
-                    served.add(target)
-            for name in registering:
-                target = self.index.resolve(module, name)
-                if self.index.function_fact(target) is not None:
-                    owner, _, short = target.rpartition(".")
+        for module in self._registered_modules(points):
+            registering = [r for r in self.registering(module) if r.target in dispatchers]
+            served.update(r.target for r in registering)
+            for registration in registering:
+                if registration.machinery:
+                    owner, _, short = registration.machinery.rpartition(".")
                     machinery.setdefault(owner, short)
+        self._served, self._machinery_of = served, machinery
+        self._exempt_dispatch_helpers(points, served, machinery)
+
+    def _exempt_dispatch_helpers(
+        self, points: list[EntryPoint], served: set[str], machinery: dict[str, str]
+    ) -> None:
         for point in points:
             if point.role != ROLE_FUNCTION or point.entry.status == LOGGED:
                 continue
@@ -452,15 +577,22 @@ class Policy:
             and not p.pending
             and not self.settings.strict_for(p.scope)
         ]
-        hosts = choose_hosts(self.index, [p.entry.symbol for p in todo], status)
+        if self._families is None:
+            self._families = families(self.index, self.init_chains)
+        hosts = choose_hosts(
+            self.index, [p.entry.symbol for p in todo], status, self.init_chains, self._families
+        )
         for point in todo:
             point.host = hosts.get(point.entry.symbol, "")
 
     def _pair_twins(self, points: list[EntryPoint]) -> None:
         by_module: dict[str, dict[str, list[EntryPoint]]] = {}
+        twins: dict[str, bool] = {}  # scope → whether its policy pairs twins
         for point in points:
-            policy = self.settings.scope(point.scope)
-            if policy is None or not policy.twins or point.role not in (ROLE_CLASS, ROLE_FUNCTION):
+            if point.scope not in twins:
+                policy = self.settings.scope(point.scope)
+                twins[point.scope] = policy is not None and policy.twins
+            if not twins[point.scope] or point.role not in (ROLE_CLASS, ROLE_FUNCTION):
                 continue
             key = point.fact.name.lower().replace("_", "")
             by_module.setdefault(point.module.name, {}).setdefault(key, []).append(point)

@@ -17,6 +17,7 @@ import io
 import logging
 import time
 import tokenize
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,11 +27,12 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from tvusage_lint import __version__
-from tvusage_lint.config import ConfigError
+from tvusage_lint.config import ConfigError, Settings
 from tvusage_lint.discovery import SourceFile
 from tvusage_lint.findings import Finding
 from tvusage_lint.fix import wanted
 from tvusage_lint.fixing import ROUNDS, decode
+from tvusage_lint.python.facts import PyFacts
 from tvusage_lint.reading import DEFAULT_MAX_FILE_SIZE, read_regular
 from tvusage_lint.server import actions, convert
 from tvusage_lint.server.projects import Project, Projects, findings_by_path
@@ -45,12 +47,30 @@ _SUFFIXES = (".py", ".pyi", ".cpp", ".cu", ".mm", ".h", ".cc", ".cuh", ".hpp")
 
 @dataclass
 class Checked:
-    """The last check of one open document."""
+    """The last check of one open document, and the edits computed for that version
+    (a light bulb asks again at every cursor move; a new check makes a new ``Checked``)."""
 
     version: int | None
     findings: list[Finding]
     sources: dict[str, SourceFile]
     diagnostics: list[types.Diagnostic]
+    path: Path | None = None
+    text: str = ""
+    facts: PyFacts | None = None  # the document's facts: where its definitions are
+    fixes: dict[tuple[object, ...], actions.FileChange | None] = field(default_factory=dict)
+    fixed_all: list[actions.FileChange] | None = None
+
+    def facts_of(self, path: Path, text: str) -> PyFacts | None:
+        """For ``actions``: the facts of this document, when ``text`` is what was checked."""
+        return self.facts if path == self.path and text == self.text else None
+
+    def quick_fix(
+        self, finding: Finding, text_of: Callable[[Path], str]
+    ) -> actions.FileChange | None:
+        key = tuple(convert.finding_key(finding))
+        if key not in self.fixes:
+            self.fixes[key] = actions.quick_fix(finding, self.sources, text_of, self.facts_of)
+        return self.fixes[key]
 
 
 @dataclass(frozen=True)
@@ -89,6 +109,7 @@ class Server(LanguageServer):
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tvusage-check")
         self.config_errors: set[str] = set()
         self.stopping = False
+        self.warmed = False  # the fixers (libcst) loaded, once the first check is out
 
     # --- documents ---------------------------------------------------------------------
 
@@ -141,6 +162,71 @@ class Server(LanguageServer):
         if project is not None and any(p is project for p in self.project_of.values()):
             self.schedule(project)  # the file on disk replaces the buffer for the others
 
+    # --- files created, changed, deleted or renamed outside the editor ---------------------
+
+    def files_changed(self, changes: list[tuple[Path, types.FileChangeType]]) -> None:
+        """Follow what happened on disk: a configuration created or deleted may move a
+        document to another project, one changed is read again; a Python or C++ file
+        created or deleted changes what the projects discover; every project is checked
+        again (only the documents whose diagnostics change are published)."""
+        layout = config = False
+        for path, kind in changes:
+            if path.name == "pyproject.toml":
+                config = True
+                for project in self._open_projects():
+                    if project.config == path:
+                        project.config_stamp = -2.0  # read again, whatever its time stamp
+            elif kind != types.FileChangeType.Changed:
+                layout = True
+        projects = list(self.projects.by_key.values())  # open documents or not
+
+        def forget() -> None:  # in the worker, between two checks: the checks use these
+            for project in projects:
+                for path, _ in changes:
+                    project.file_changed(path)
+                if layout:
+                    project.files_changed()
+
+        self.worker.submit(forget)  # one thread, in order: before the checks scheduled below
+        if config:
+            self._resolve_projects()
+        for project in self._open_projects():
+            self.schedule(project)
+        self._forget_deleted()
+
+    def _open_projects(self) -> list[Project]:
+        return list({id(p): p for p in self.project_of.values() if p is not None}.values())
+
+    def _resolve_projects(self) -> None:
+        """The project of each open document again (a ``pyproject.toml`` came or went)."""
+        for uri, before in list(self.project_of.items()):
+            path = to_fs_path(uri)
+            if path is None:
+                continue
+            try:
+                project = self.projects.for_file(Path(path))
+            except ConfigError as exc:
+                self.project_of[uri] = None
+                self.config_error(exc)
+                continue
+            if project is not before:
+                self.project_of[uri] = project
+                self.schedule(project, uri)
+
+    def _forget_deleted(self) -> None:
+        """Open documents whose file is gone are no longer checked: no diagnostics."""
+        for uri in list(self.project_of):
+            path = to_fs_path(uri)
+            if path is None or Path(path).is_file() or uri not in self.checked:
+                continue
+            del self.checked[uri]
+            if not self.pull:
+                self.text_document_publish_diagnostics(
+                    types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
+                )
+            elif self.refresh:
+                self.workspace_diagnostic_refresh(None)
+
     # --- checking --------------------------------------------------------------------
 
     def schedule(self, project: Project, uri: str | None = None) -> Pending:
@@ -167,7 +253,7 @@ class Server(LanguageServer):
                 started = time.perf_counter()
                 try:
                     result = await loop.run_in_executor(
-                        self.worker, _timed, project.check, list(docs), _overlay(buffers)
+                        self.worker, _timed, _check, project, docs, _overlay(buffers)
                     )
                 except ConfigError as exc:  # the configuration was saved broken
                     self.config_error(exc)
@@ -175,8 +261,11 @@ class Server(LanguageServer):
                 except Exception:  # noqa: BLE001 - the server outlives a bad run
                     log.exception("check failed")
                     continue
-                result, cpu = result
-                self._publish(project, docs, result, edited)
+                (result, facts), cpu = result
+                self._publish(project, docs, result, facts, edited)
+                if not self.warmed:  # the first code action should not pay for the import
+                    self.warmed = True
+                    loop.run_in_executor(self.worker, _load_fixers)
                 log.debug(
                     "checked %d document(s) of %s: %.1f ms (%.1f ms CPU in the check)",
                     len(docs),
@@ -191,7 +280,14 @@ class Server(LanguageServer):
             pending.task = None
             pending.done.set()
 
-    def _publish(self, project: Project, docs: Buffers, result, edited: set[str]) -> None:
+    def _publish(
+        self,
+        project: Project,
+        docs: Buffers,
+        result,
+        facts: dict[Path, tuple[str, PyFacts]],
+        edited: set[str],
+    ) -> None:
         per_path = findings_by_path(result, project.root)
         encoding = str(self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
         others_changed = False
@@ -206,7 +302,10 @@ class Server(LanguageServer):
             lines = convert.split_lines(text)
             diagnostics = [convert.diagnostic(f, lines, encoding) for f in findings]
             before = self.checked.get(uri)
-            self.checked[uri] = Checked(version, findings, result.sources, diagnostics)
+            known = facts.get(path)
+            self.checked[uri] = Checked(
+                version, findings, result.sources, diagnostics, path, text, known and known[1]
+            )
             if uri not in edited and before is not None and before.diagnostics == diagnostics:
                 continue  # an open document whose status did not change
             if self.pull:
@@ -295,7 +394,7 @@ class Server(LanguageServer):
                         key = convert.finding_key(finding)
                         data = {"uri": uri, "version": checked.version, "key": key}
                     else:
-                        change = actions.quick_fix(finding, checked.sources, text_of)
+                        change = checked.quick_fix(finding, text_of)
                         edit = None if change is None else self.workspace_edit([change], buffers)
                     if data is not None or edit is not None:
                         out.append(
@@ -328,7 +427,9 @@ class Server(LanguageServer):
                 )
             )
         elif want_all and fixable:
-            changes = self.fix_all(path, buffers)
+            if checked.fixed_all is None:
+                checked.fixed_all = self.fix_all(path, buffers, checked)
+            changes = checked.fixed_all
             if changes:
                 out.append(
                     types.CodeAction(
@@ -351,17 +452,15 @@ class Server(LanguageServer):
             return action
         path = next(p for p, b in buffers.items() if b is buffer)
         if data.get("fix_all"):
-            changes = self.fix_all(path, buffers)
+            if checked.fixed_all is None:
+                checked.fixed_all = self.fix_all(path, buffers, checked)
+            changes = checked.fixed_all
         else:
             key = tuple(data.get("key") or ())
             finding = next(
                 (f for f in checked.findings if tuple(convert.finding_key(f)) == key), None
             )
-            change = (
-                actions.quick_fix(finding, checked.sources, _text_of(buffers))
-                if finding is not None
-                else None
-            )
+            change = checked.quick_fix(finding, _text_of(buffers)) if finding is not None else None
             changes = [change] if change is not None else []
         if changes:
             action.edit = self.workspace_edit(changes, buffers)
@@ -390,32 +489,95 @@ class Server(LanguageServer):
                 out.append((d, f))
         return out
 
-    def fix_all(self, path: Path, buffers: Buffers) -> list[actions.FileChange]:
-        """``check --fix FILE`` on the buffers: safe fixes, rounds until nothing changes."""
+    def fix_all(
+        self, path: Path, buffers: Buffers, checked: Checked | None = None
+    ) -> list[actions.FileChange]:
+        """``check --fix FILE`` on the buffers: safe fixes, rounds until nothing changes.
+
+        The first round takes the findings of ``checked`` (the check of this version);
+        the checks of the next rounds report on every open document of the project, as
+        the regular check does, so the project's memory of the last run stays usable."""
         project = self.project_of.get(buffers[path].uri)
         if project is None:
             return []
         texts: dict[Path, str] = {}
         originals: dict[Path, str] = {}
         read = _text_of(buffers)
+        paths = sorted(self.documents_of(project, buffers)) or [path]
 
         def text_of(p: Path) -> str:
             if p not in originals:
                 originals[p] = read(p)
             return originals[p]
 
-        for _ in range(ROUNDS):
-            overlay = _overlay(buffers)
-            overlay.update({p: _encode(t) for p, t in texts.items()})
-            result = project.check([path], overlay)
-            findings = findings_by_path(result, project.root).get(path, [])
-            if not actions.fix_round(findings, result.sources, texts, text_of):
+        for round_ in range(ROUNDS):
+            if round_ == 0 and checked is not None:
+                findings, sources, facts_of = checked.findings, checked.sources, checked.facts_of
+            else:
+                overlay = _overlay(buffers)
+                overlay.update({p: _encode(t) for p, t in texts.items()})
+                result = project.check(paths, overlay)
+                findings = findings_by_path(result, project.root).get(path, [])
+                sources = result.sources
+                known = _facts_by_path(result, {**{p: b.text for p, b in buffers.items()}, **texts})
+                facts_of = _lookup(known)
+            if not actions.fix_round(findings, sources, texts, text_of, facts_of):
                 break
         return [
             actions.FileChange(p, originals[p], new)
             for p, new in sorted(texts.items())
             if new != originals[p]
         ]
+
+
+def _check(project: Project, docs: Buffers, overlay: dict[Path, bytes]):
+    """A check of the open documents, with the facts it read for them, taken in the
+    worker thread: the next run refreshes the index's modules in place."""
+    result = project.check(list(docs), overlay)
+    return result, _facts_by_path(result, {path: buffer.text for path, buffer in docs.items()})
+
+
+def _facts_by_path(result, texts: dict[Path, str]) -> dict[Path, tuple[str, PyFacts]]:
+    """The facts a run read for the Python files among ``texts`` (the text it read for
+    each): where their definitions are, for fixes on excerpts (``actions.excerpt``)."""
+    out: dict[Path, tuple[str, PyFacts]] = {}
+    index = result.index
+    if index is None:
+        return out
+    for source in result.sources.values():
+        if source.path in texts and source.path.suffix == ".py":
+            module = index.modules.get(source.module)
+            if module is not None and module.path == source.path:
+                out[source.path] = (texts[source.path], module.facts)
+    return out
+
+
+def _lookup(read: dict[Path, tuple[str, PyFacts]]) -> actions.FactsOf:
+    def facts_of(path: Path, text: str) -> PyFacts | None:
+        known = read.get(path)
+        return known[1] if known is not None and known[0] == text else None
+
+    return facts_of
+
+
+def watched_globs() -> list[str]:
+    """What the server follows on disk: Python files, the C++ files of the default
+    ``cpp-include``, and configurations."""
+    cpp = [g if g.startswith("**/") else f"**/{g}" for g in Settings().cpp_include]
+    return ["**/*.py", *cpp, "**/pyproject.toml"]
+
+
+def _registered(done) -> bool:
+    """Whether the client accepted a registration (a request's future)."""
+    return not done.cancelled() and done.exception() is None
+
+
+def _paths(uris: list[str], kind: types.FileChangeType) -> list[tuple[Path, types.FileChangeType]]:
+    return [(Path(p), kind) for uri in uris if (p := to_fs_path(uri)) is not None]
+
+
+def _load_fixers() -> None:
+    import tvusage_lint.fix.python  # noqa: F401 - libcst, a third of a second to import
 
 
 def _timed(function, *args):
@@ -501,6 +663,57 @@ def make_server(*, use_disk_cache: bool = True, debounce: float = DEBOUNCE) -> S
         checked = await ls.fresh(params.text_document.uri)
         return types.RelatedFullDocumentDiagnosticReport(
             items=checked.diagnostics if checked is not None else []
+        )
+
+    @server.feature(types.INITIALIZED)
+    def initialized(ls: Server, params: types.InitializedParams) -> None:
+        workspace = ls.client_capabilities.workspace
+        watched = workspace.did_change_watched_files if workspace else None
+        if watched is None or not watched.dynamic_registration:
+            return
+        watchers = [types.FileSystemWatcher(glob_pattern=glob) for glob in watched_globs()]
+        registered = ls.client_register_capability(
+            types.RegistrationParams(
+                registrations=[
+                    types.Registration(
+                        id="tvusage-lint-watched-files",
+                        method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                        register_options=types.DidChangeWatchedFilesRegistrationOptions(
+                            watchers=watchers
+                        ),
+                    )
+                ]
+            )
+        )
+        # the client now reports what changes on disk: files need not be stat'ed
+        registered.add_done_callback(lambda done: _registered(done) and ls.projects.watch())
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def did_change_watched_files(ls: Server, params: types.DidChangeWatchedFilesParams) -> None:
+        ls.files_changed(
+            [(Path(p), c.type) for c in params.changes if (p := to_fs_path(c.uri)) is not None]
+        )
+
+    operations = types.FileOperationRegistrationOptions(
+        filters=[
+            types.FileOperationFilter(pattern=types.FileOperationPattern(glob=glob))
+            for glob in watched_globs()
+        ]
+    )
+
+    @server.feature(types.WORKSPACE_DID_CREATE_FILES, operations)
+    def did_create_files(ls: Server, params: types.CreateFilesParams) -> None:
+        ls.files_changed(_paths([f.uri for f in params.files], types.FileChangeType.Created))
+
+    @server.feature(types.WORKSPACE_DID_DELETE_FILES, operations)
+    def did_delete_files(ls: Server, params: types.DeleteFilesParams) -> None:
+        ls.files_changed(_paths([f.uri for f in params.files], types.FileChangeType.Deleted))
+
+    @server.feature(types.WORKSPACE_DID_RENAME_FILES, operations)
+    def did_rename_files(ls: Server, params: types.RenameFilesParams) -> None:
+        ls.files_changed(
+            _paths([f.old_uri for f in params.files], types.FileChangeType.Deleted)
+            + _paths([f.new_uri for f in params.files], types.FileChangeType.Created)
         )
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)

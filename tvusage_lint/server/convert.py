@@ -102,17 +102,30 @@ def _line_start(lines: list[str], index: int, encoding: str) -> types.Position:
     return types.Position(line=len(lines) - 1, character=units(lines[-1], encoding))
 
 
-def text_edits(old: str, new: str, encoding: str) -> list[types.TextEdit]:
-    """Line-wise edits that turn ``old`` into ``new`` (all relative to ``old``)."""
+@functools.lru_cache(maxsize=32)
+def text_edits(old: str, new: str, encoding: str) -> tuple[types.TextEdit, ...]:
+    """Line-wise edits that turn ``old`` into ``new`` (all relative to ``old``).
+
+    The lines both texts start and end with are set aside before the diff: a fix
+    changes a few lines of a file that may have thousands. Memoised: a light bulb asks
+    for the same fix again at every cursor move (strings keep their hash)."""
     a = _LINES_WITH_ENDS.findall(old)
     b = _LINES_WITH_ENDS.findall(new)
+    head = 0
+    while head < min(len(a), len(b)) and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
     edits: list[types.TextEdit] = []
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    matcher = difflib.SequenceMatcher(
+        None, a[head : len(a) - tail], b[head : len(b) - tail], autojunk=False
+    )
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
-        replacement = "".join(b[j1:j2])
-        start = _line_start(a, i1, encoding)
-        end = _line_start(a, i2, encoding)
+        replacement = "".join(b[head + j1 : head + j2])
+        start = _line_start(a, head + i1, encoding)
+        end = _line_start(a, head + i2, encoding)
         edits.append(types.TextEdit(range=types.Range(start=start, end=end), new_text=replacement))
-    return edits
+    return tuple(edits)
