@@ -10,10 +10,12 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+from tvusage_lint import budget
 from tvusage_lint.cache import Cache, content_key
 from tvusage_lint.discovery import SourceFile
 from tvusage_lint.reading import DEFAULT_MAX_FILE_SIZE, read_regular, too_large
 
+PARSE_SECONDS = 20.0  # one file's facts; generous for a loaded 2-core machine (typical: ms)
 _MIN_PER_JOB = 24  # below this, starting workers costs more than it saves
 _CHUNKS_PER_JOB = 8  # with a progress bar: smaller chunks, so it moves while workers run
 
@@ -50,11 +52,19 @@ def _read(path: Path, data: bytes | None, limit: int) -> tuple[bytes | None, str
 
 
 def _extract_path(kind: str, item: Item) -> tuple[str, object]:
-    """(content key, facts) of the file as read now: the key is of the bytes parsed."""
+    """(content key, facts) of the file as read now: the key is of the bytes parsed.
+
+    A file over its time budget gets a parse error and no key: the verdict depends on
+    the machine's load, so it is never cached."""
     path, name, given, limit = item
     data, error = _read(Path(path), given, limit)
     key = content_key(kind, data) if data is not None else ""
-    return key, _extract(kind, data, error, name)
+    try:
+        with budget.deadline(PARSE_SECONDS):
+            return key, _extract(kind, data, error, name)
+    except budget.OverBudget:
+        error = f"too complex to parse (over the {PARSE_SECONDS:g} s budget)"
+        return "", _extract(kind, None, error, name)
 
 
 def _extract_many(kind: str, items: Sequence[Item]) -> list[tuple[str, object]]:

@@ -1,0 +1,180 @@
+"""Time budgets for parsing one file, so that no single input can stall a run.
+
+Two mechanisms, because the parsers differ in where they spend their time:
+
+- ``deadline``: Python code (the ``ast`` facts collector, the layer scan) is
+  stopped by an exception raised into the thread that runs it, by one watchdog
+  thread per process. It works in any thread (the language server parses in a
+  worker thread) and costs two dictionary writes per file. It cannot stop a long
+  call into C, which sees the exception only when it returns: CPython's own
+  parser bounds itself (200 brackets, 100 indents, a stack limit), libclang is
+  guarded by ``cpp/guard.py``.
+- ``in_child``: native code that may run for minutes or crash (libcst's parser,
+  quadratic in the nesting depth of one expression and a stack overflow beyond
+  a few thousand levels) runs in a forked child that is killed at the deadline.
+  A fork costs about a millisecond; where there is no fork the call runs here.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import os
+import pickle
+import select
+import signal
+import threading
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+class OverBudget(Exception):
+    """The work ran past its time budget and was stopped."""
+
+
+class ChildDied(Exception):
+    """The child running the work died without an answer (a crash in native code)."""
+
+
+class _Watchdog:
+    """Raises ``OverBudget`` in a thread whose deadline passed, at its next bytecode.
+
+    Deadlines are set far more often than they expire, so setting one wakes the
+    watchdog only when it is sooner than the one it sleeps until (or it sleeps with
+    nothing armed): with one budget length it wakes about once per budget.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.armed: dict[int, float] = {}  # thread id → monotonic deadline
+        self.fired: set[int] = set()
+        self.next_wake = float("inf")
+        self.wake = threading.Event()
+        self.pid = os.getpid()
+        threading.Thread(target=self._run, name="tvusage-budget", daemon=True).start()
+
+    def arm(self, seconds: float) -> None:
+        ident, due = threading.get_ident(), time.monotonic() + seconds
+        with self.lock:
+            self.armed[ident] = due
+            self.fired.discard(ident)
+            if due < self.next_wake:
+                self.next_wake = due
+                self.wake.set()
+
+    def disarm(self) -> None:
+        ident = threading.get_ident()
+        with self.lock:
+            self.armed.pop(ident, None)
+            if ident in self.fired:  # fired but not raised yet: it must not escape later
+                self.fired.discard(ident)
+                _raise_in(ident, None)
+
+    def _run(self) -> None:
+        while True:
+            with self.lock:
+                now = time.monotonic()
+                for ident in [i for i, due in self.armed.items() if due <= now]:
+                    del self.armed[ident]
+                    self.fired.add(ident)
+                    _raise_in(ident, OverBudget)
+                soonest = min(self.armed.values(), default=None)
+                self.next_wake = float("inf") if soonest is None else soonest
+                self.wake.clear()
+            self.wake.wait(None if soonest is None else max(soonest - now, 0.01))
+
+
+def _raise_in(ident: int, exc: type[BaseException] | None) -> None:
+    import ctypes
+
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(
+        ctypes.c_ulong(ident), ctypes.py_object(exc) if exc is not None else None
+    )
+
+
+_watchdog: _Watchdog | None = None
+_watchdog_lock = threading.Lock()
+
+
+def _the_watchdog() -> _Watchdog:
+    global _watchdog
+    with _watchdog_lock:
+        if _watchdog is None or _watchdog.pid != os.getpid():  # threads do not survive fork
+            _watchdog = _Watchdog()
+        return _watchdog
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Raise ``OverBudget`` in the body once it has run ``seconds``."""
+    watchdog = _the_watchdog()
+    watchdog.arm(seconds)
+    try:
+        yield
+    finally:
+        watchdog.disarm()
+
+
+def in_child(seconds: float, function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)`` in a forked child, its result sent back pickled.
+
+    Raises ``OverBudget`` when the child runs past ``seconds`` (it is killed),
+    ``ChildDied`` when it dies without an answer, and the child's own exception when
+    ``function`` raises. ``function`` and its arguments are inherited by the fork, so
+    only the result is pickled."""
+    if not hasattr(os, "fork"):
+        return function(*args)
+    read_end, write_end = os.pipe()
+    with warnings.catch_warnings():  # 3.12+ warns of fork in a threaded process: the
+        warnings.simplefilter("ignore", DeprecationWarning)  # child only computes
+        pid = os.fork()
+    if pid == 0:  # the child: answer, then leave without running any exit handler
+        os.close(read_end)
+        faulthandler.disable()  # a crash is the parent's to report, in one line
+        code = 0
+        try:
+            try:
+                answer = pickle.dumps((True, function(*args)))
+            except BaseException as exc:  # noqa: BLE001 - sent to the parent to re-raise
+                try:
+                    answer = pickle.dumps((False, exc))
+                except Exception:
+                    answer = pickle.dumps((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
+            view = memoryview(answer)
+            while view:
+                view = view[os.write(write_end, view) :]
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    try:
+        data = _read_until(read_end, time.monotonic() + seconds)
+    except OverBudget:
+        os.kill(pid, signal.SIGKILL)
+        raise
+    finally:
+        os.close(read_end)
+        os.waitpid(pid, 0)
+    if not data:
+        raise ChildDied
+    ok, value = pickle.loads(data)
+    if not ok:
+        raise value
+    return value
+
+
+def _read_until(fd: int, due: float) -> bytes:
+    chunks = []
+    while True:
+        left = due - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            raise OverBudget
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
