@@ -21,7 +21,7 @@ from tests.fix.test_fix_python import insert, reasons, src
 from tests.helpers import brief, run_cli, settings, write_tree
 from tvusage_lint import budget, parallel
 from tvusage_lint.cache import Cache
-from tvusage_lint.engine import Engine
+from tvusage_lint.engine import Engine, Result
 from tvusage_lint.fix import python as fixer
 from tvusage_lint.fix.python import expression_depth, fix_text
 from tvusage_lint.python import facts
@@ -164,3 +164,75 @@ def test_a_file_over_the_parse_budget_is_tvu001_and_never_cached(
     assert broken.message.endswith("too complex to parse (over the 0.3 s budget)")
     data = (tmp_path / "torchvision/ops/stall.py").read_bytes()
     assert cache.get(parallel.content_key(parallel.PY, data)) is None
+
+
+def _macro_doubling(levels: int, unit: str) -> str:
+    """A macro whose expansion doubles ``levels`` times: 2**levels copies of ``unit``."""
+    defines = [f"#define A0 {unit}"]
+    defines += [f"#define A{i} A{i - 1} A{i - 1}" for i in range(1, levels + 1)]
+    return "\n".join(defines) + "\n"
+
+
+LEGACY_OP = """
+#include <ATen/ATen.h>
+#include <torch/library.h>
+
+namespace vision {
+namespace ops {
+
+at::Tensor nms(const at::Tensor& dets) {
+  return dets;
+}
+
+TORCH_LIBRARY_FRAGMENT(torchvision, m) {
+  m.def("torchvision::nms(Tensor dets) -> Tensor", &nms);
+}
+
+} // namespace ops
+} // namespace vision
+"""
+
+
+def _cpp_tree(tmp_path: Path, bad: str) -> Result:
+    write_tree(
+        tmp_path,
+        {"torchvision/csrc/ops/bad.cpp": bad, "torchvision/csrc/ops/nms.cpp": LEGACY_OP},
+    )
+    return Engine(settings()).run([str(tmp_path / "torchvision/csrc")], cwd=tmp_path)
+
+
+def _parse_errors(result: Result) -> list[tuple[str, str]]:
+    return [(f.path, f.message) for f in result.findings if f.code == "TVU001"]
+
+
+def test_libclang_over_its_budget_is_stopped_and_the_other_files_are_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 2**26 copies of `1,` in an initializer: libclang preprocesses for minutes (2**20: 4 s)
+    monkeypatch.setattr(parallel, "PARSE_SECONDS", 1.0)
+    bomb = _macro_doubling(26, "1,") + "static int table[] = { A26 1 };\n"
+    result = _cpp_tree(tmp_path, bomb)
+    assert _parse_errors(result) == [
+        (
+            "torchvision/csrc/ops/bad.cpp",
+            "cannot parse C++: too complex to parse (over the 1 s budget)",
+        )
+    ]
+    assert brief(result.findings) == [("TVU001", 1, ""), ("TVU301", 7, "vision::ops::nms")]
+
+
+def test_libclang_crashing_on_a_file_is_reported_and_the_other_files_are_checked(
+    tmp_path: Path,
+) -> None:
+    # the guard counts operators in the text; a macro makes 2**14 of them in one
+    # expression and libclang overflows its stack (a segmentation fault)
+    crash = _macro_doubling(14, "1+") + "int f() { return A14 1; }\n"
+    result = _cpp_tree(tmp_path, crash)
+    assert _parse_errors(result) == [
+        (
+            "torchvision/csrc/ops/bad.cpp",
+            "cannot parse C++: the parser crashed on this file (its process died); "
+            "please report it",
+        )
+    ]
+    assert brief(result.findings) == [("TVU001", 1, ""), ("TVU301", 7, "vision::ops::nms")]

@@ -25,7 +25,7 @@ import signal
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -128,6 +128,33 @@ def in_child(seconds: float, function: Callable[..., T], *args: Any) -> T:
     only the result is pickled."""
     if not hasattr(os, "fork"):
         return function(*args)
+    [(ok, value)] = _stream(seconds, lambda: [function(*args)], 1)
+    if not ok:
+        raise value
+    return value
+
+
+def each_in_child(
+    seconds: float, function: Callable[[Any], T], items: Sequence[Any]
+) -> list[T | OverBudget | ChildDied]:
+    """``function(item)`` for each item, in a forked child, each under ``seconds``.
+
+    An item over its budget or whose child dies gets ``OverBudget`` / ``ChildDied`` in
+    place of its result, and a new child takes the items after it: one fork per batch,
+    one more per failure. (``function`` must not raise.)"""
+    if not hasattr(os, "fork"):
+        return [function(item) for item in items]
+    out: list[T | OverBudget | ChildDied] = []
+    while len(out) < len(items):
+        rest = items[len(out) :]
+        answers = _stream(seconds, lambda rest=rest: map(function, rest), len(rest))
+        out.extend(value for _, value in answers)
+    return out
+
+
+def _stream(seconds: float, produce: Callable[[], Iterable[Any]], count: int) -> list[Any]:
+    """Run ``produce()`` in a child that sends each value as it comes; (ok, value) pairs
+    up to the first failure, which is the last pair: (False, the exception)."""
     read_end, write_end = os.pipe()
     with warnings.catch_warnings():  # 3.12+ warns of fork in a threaded process: the
         warnings.simplefilter("ignore", DeprecationWarning)  # child only computes
@@ -138,43 +165,69 @@ def in_child(seconds: float, function: Callable[..., T], *args: Any) -> T:
         code = 0
         try:
             try:
-                answer = pickle.dumps((True, function(*args)))
+                for value in produce():
+                    _send(write_end, pickle.dumps((True, value)))
             except BaseException as exc:  # noqa: BLE001 - sent to the parent to re-raise
                 try:
                     answer = pickle.dumps((False, exc))
                 except Exception:
                     answer = pickle.dumps((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
-            view = memoryview(answer)
-            while view:
-                view = view[os.write(write_end, view) :]
+                _send(write_end, answer)
         except BaseException:
             code = 1
         finally:
             os._exit(code)
     os.close(write_end)
+    answers: list[Any] = []
+    reader = _Reader(read_end)
     try:
-        data = _read_until(read_end, time.monotonic() + seconds)
-    except OverBudget:
+        while len(answers) < count:
+            data = reader.message(time.monotonic() + seconds)
+            if data is None:
+                answers.append((False, ChildDied()))
+                break
+            answers.append(pickle.loads(data))
+            if not answers[-1][0]:
+                break
+    except OverBudget as exc:
         os.kill(pid, signal.SIGKILL)
-        raise
+        answers.append((False, exc))
     finally:
         os.close(read_end)
         os.waitpid(pid, 0)
-    if not data:
-        raise ChildDied
-    ok, value = pickle.loads(data)
-    if not ok:
-        raise value
-    return value
+    return answers
 
 
-def _read_until(fd: int, due: float) -> bytes:
-    chunks = []
-    while True:
-        left = due - time.monotonic()
-        if left <= 0 or not select.select([fd], [], [], left)[0]:
-            raise OverBudget
-        chunk = os.read(fd, 1 << 16)
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
+def _send(fd: int, data: bytes) -> None:
+    view = memoryview(len(data).to_bytes(8, "little") + data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+class _Reader:
+    """Length-prefixed messages from a pipe, each awaited until a deadline."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.buffer = b""
+
+    def message(self, due: float) -> bytes | None:
+        """The next message; None at end of file (the child is gone)."""
+        if not self._fill(8, due):
+            return None
+        size = int.from_bytes(self.buffer[:8], "little")
+        if not self._fill(8 + size, due):
+            return None
+        data, self.buffer = self.buffer[8 : 8 + size], self.buffer[8 + size :]
+        return data
+
+    def _fill(self, size: int, due: float) -> bool:
+        while len(self.buffer) < size:
+            left = due - time.monotonic()
+            if left <= 0 or not select.select([self.fd], [], [], left)[0]:
+                raise OverBudget
+            chunk = os.read(self.fd, 1 << 16)
+            if not chunk:
+                return False
+            self.buffer += chunk
+        return True
