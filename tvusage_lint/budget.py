@@ -54,7 +54,6 @@ class _Watchdog:
         self.fired: set[int] = set()
         self.next_wake = float("inf")
         self.wake = threading.Event()
-        self.pid = os.getpid()
         threading.Thread(target=self._run, name="tvusage-budget", daemon=True).start()
 
     def arm(self, seconds: float) -> None:
@@ -100,10 +99,20 @@ _watchdog: _Watchdog | None = None
 _watchdog_lock = threading.Lock()
 
 
+def _forget_in_child() -> None:
+    """A fork has only the forking thread: no watchdog, and a lock nobody holds."""
+    global _watchdog, _watchdog_lock
+    _watchdog, _watchdog_lock = None, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_in_child)
+
+
 def _the_watchdog() -> _Watchdog:
     global _watchdog
     with _watchdog_lock:
-        if _watchdog is None or _watchdog.pid != os.getpid():  # threads do not survive fork
+        if _watchdog is None:
             _watchdog = _Watchdog()
         return _watchdog
 
@@ -192,6 +201,9 @@ def _stream(seconds: float, produce: Callable[[], Iterable[Any]], count: int) ->
     except OverBudget as exc:
         os.kill(pid, signal.SIGKILL)
         answers.append((False, exc))
+    except BaseException:  # interrupted (Ctrl-C): the child must not outlive the wait
+        os.kill(pid, signal.SIGKILL)
+        raise
     finally:
         os.close(read_end)
         os.waitpid(pid, 0)
