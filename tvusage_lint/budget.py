@@ -3,11 +3,12 @@
 Two mechanisms, because the parsers differ in where they spend their time:
 
 - ``deadline``: Python code (the ``ast`` facts collector, the layer scan) is
-  stopped by an exception raised into the thread that runs it, by one watchdog
-  thread per process. It works in any thread (the language server parses in a
-  worker thread) and costs two dictionary writes per file. It cannot stop a long
-  call into C, which sees the exception only when it returns: CPython's own
-  parser bounds itself (200 brackets, 100 indents, a stack limit).
+  stopped by an exception raised into the thread that runs it: by a timer signal
+  in the main thread, by one watchdog thread per process in any other (the
+  language server parses in a worker thread). Either costs microseconds per
+  file. It cannot stop a long call into C, which sees the exception only when it
+  returns: CPython's own parser bounds itself (200 brackets, 100 indents, a stack
+  limit).
 - ``in_child`` / ``each_in_child``: native code that may run for minutes or crash
   runs in a forked child that is killed at the deadline. libcst's parser is
   quadratic in the nesting depth of one expression and overflows its stack
@@ -35,8 +36,10 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 
-class OverBudget(Exception):
-    """The work ran past its time budget and was stopped."""
+class OverBudget(BaseException):
+    """The work ran past its time budget and was stopped. Not an ``Exception``, like
+    ``KeyboardInterrupt``: an extractor's ``except Exception`` (one bad file must not
+    stop the run) must not turn it into a parse error that would be cached."""
 
 
 class ChildDied(Exception):
@@ -122,13 +125,43 @@ def _the_watchdog() -> _Watchdog:
 
 @contextmanager
 def deadline(seconds: float) -> Iterator[None]:
-    """Raise ``OverBudget`` in the body once it has run ``seconds``."""
+    """Raise ``OverBudget`` in the body once it has run ``seconds``.
+
+    In the main thread, with SIGALRM free, by a timer signal: the process stays
+    without threads, which is what makes the forks of ``parallel.py`` safe. In any
+    other thread, by the watchdog thread."""
+    if _alarm_free():
+        previous = signal.signal(signal.SIGALRM, _alarm)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)  # first: no alarm after the handler goes
+            signal.signal(signal.SIGALRM, previous)
+        return
     watchdog = _the_watchdog()
     watchdog.arm(seconds)
     try:
         yield
     finally:
         watchdog.disarm()
+
+
+def _alarm_free() -> bool:
+    """Main thread, a timer signal, no handler of anyone else's and no timer running."""
+    if (
+        not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        return False
+    handler = signal.getsignal(signal.SIGALRM)
+    return handler in (signal.SIG_DFL, signal.SIG_IGN, None) and not any(
+        signal.getitimer(signal.ITIMER_REAL)
+    )
+
+
+def _alarm(signum: int, frame: object) -> None:
+    raise OverBudget
 
 
 def in_child(seconds: float, function: Callable[..., T], *args: Any) -> T:
