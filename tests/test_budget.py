@@ -254,3 +254,8 @@ def test_deadline_stops_python_code_in_another_thread() -> None:
     thread.start()
     thread.join(30)
     assert caught == ["over budget"]
+    # and the watchdog's own thread ends once idle: no thread left to make forks unsafe
+    end = time.monotonic() + 10
+    while any(t.name == "tvusage-budget" for t in threading.enumerate()):
+        assert time.monotonic() < end
+        time.sleep(0.01)

@@ -50,9 +50,13 @@ class _Watchdog:
     """Raises ``OverBudget`` in a thread whose deadline passed, at its next bytecode.
 
     Deadlines are set far more often than they expire, so setting one wakes the
-    watchdog only when it is sooner than the one it sleeps until (or it sleeps with
-    nothing armed): with one budget length it wakes about once per budget.
+    watchdog only when it is sooner than the one it sleeps until: with one budget
+    length it wakes about once per budget. Its thread ends when nothing has been
+    armed for ``IDLE`` seconds, so a process is left without it between batches
+    (a fork from a process with threads can deadlock; 3.12+ warns of it).
     """
+
+    IDLE = 0.05
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -60,14 +64,18 @@ class _Watchdog:
         self.fired: set[int] = set()
         self.next_wake = float("inf")
         self.wake = threading.Event()
-        threading.Thread(target=self._run, name="tvusage-budget", daemon=True).start()
+        self.running = False
 
     def arm(self, seconds: float) -> None:
         ident, due = threading.get_ident(), time.monotonic() + seconds
         with self.lock:
             self.armed[ident] = due
             self.fired.discard(ident)
-            if due < self.next_wake:
+            if not self.running:
+                self.running, self.next_wake = True, due
+                self.wake.clear()
+                threading.Thread(target=self._run, name="tvusage-budget", daemon=True).start()
+            elif due < self.next_wake:
                 self.next_wake = due
                 self.wake.set()
 
@@ -80,6 +88,7 @@ class _Watchdog:
                 _raise_in(ident, None)
 
     def _run(self) -> None:
+        idle = False
         while True:
             with self.lock:
                 now = time.monotonic()
@@ -88,9 +97,13 @@ class _Watchdog:
                     self.fired.add(ident)
                     _raise_in(ident, OverBudget)
                 soonest = min(self.armed.values(), default=None)
+                if soonest is None and idle:
+                    self.running = False
+                    return
                 self.next_wake = float("inf") if soonest is None else soonest
                 self.wake.clear()
-            self.wake.wait(None if soonest is None else max(soonest - now, 0.01))
+            woke = self.wake.wait(self.IDLE if soonest is None else max(soonest - now, 0.01))
+            idle = soonest is None and not woke
 
 
 def _raise_in(ident: int, exc: type[BaseException] | None) -> None:
