@@ -1,7 +1,7 @@
 """Mutations of real code for the fuzz tests, and the hypothesis profiles they run under.
 
-``TVUSAGE_FUZZ=long`` runs 4,000 examples per test (about 5 minutes, a new random
-seed each time); the default profile (600, the same examples every run) keeps the fuzz
+``TVUSAGE_FUZZ=long`` runs 4,000 examples per test (7.6 minutes for the three
+tests of test_fuzz.py on 3.10, 2026-12-07; a new random seed each time); the default profile (600, the same examples every run) keeps the fuzz
 tests within about a minute of the default test run. Both fail an example that takes
 over a minute (a typical one takes a tenth of a second on a loaded 2-core machine), so
 a stall shows as a red test naming its input. The tool bounds itself too: every
