@@ -24,7 +24,8 @@ def test_fix_of_a_file_too_deep_for_libcst_is_skipped_and_the_others_are_fixed(
     assert (result.exit_code, type(result.exception)) == (1, SystemExit)
     assert result.output.splitlines()[0] == (
         "tvusage-lint: warning: torchvision/ops/boxes.py:1:1: "
-        "TVU102 not fixed: the file nests too deeply for libcst"
+        "TVU102 not fixed: too complex for the fixer: an expression nested 501 deep "
+        "(the limit is 200)"
     )
     assert (tmp_path / "torchvision/ops/boxes.py").read_bytes() == before
     assert "_log_api_usage_once(nms)" in (tmp_path / "torchvision/ops/misc.py").read_text()
@@ -37,5 +38,5 @@ def test_a_python_file_too_deep_for_the_parser_says_so(tmp_path: Path) -> None:
     result = run_cli(["check", "--no-cache", "-q", "torchvision/ops/deep.py"], tmp_path)
     assert result.output == (
         "torchvision/ops/deep.py:1:1: TVU001 cannot check this file: "
-        "cannot parse: nesting too deep\n"
+        "too complex to parse: nested too deeply\n"
     )

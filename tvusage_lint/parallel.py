@@ -8,12 +8,16 @@ import multiprocessing
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from functools import partial
 from pathlib import Path
 
+from tvusage_lint import budget
 from tvusage_lint.cache import Cache, content_key
 from tvusage_lint.discovery import SourceFile
 from tvusage_lint.reading import DEFAULT_MAX_FILE_SIZE, read_regular, too_large
 
+PARSE_SECONDS = 20.0  # one file's facts; generous for a loaded 2-core machine (typical: ms)
+_CRASHED = "the parser crashed on this file (its process died); please report it"
 _MIN_PER_JOB = 24  # below this, starting workers costs more than it saves
 _CHUNKS_PER_JOB = 8  # with a progress bar: smaller chunks, so it moves while workers run
 
@@ -23,6 +27,10 @@ Progress = Callable[[str, int, int], None]  # (kind, done, total) of the files b
 # Python facts come in two kinds, with or without the layer scan; each is its own
 # cache key, so a run never reads facts that lack what its rules need.
 PY, PY_LAYERS = "py", "py+layers"
+
+
+def _over_budget() -> str:
+    return f"too complex to parse (over the {PARSE_SECONDS:g} s budget)"
 
 
 def _extract(kind: str, data: bytes | None, error: str, name: str) -> object:
@@ -50,15 +58,48 @@ def _read(path: Path, data: bytes | None, limit: int) -> tuple[bytes | None, str
 
 
 def _extract_path(kind: str, item: Item) -> tuple[str, object]:
-    """(content key, facts) of the file as read now: the key is of the bytes parsed."""
+    """(content key, facts) of the file as read now: the key is of the bytes parsed.
+
+    A file over its time budget gets a parse error and no key: the verdict depends on
+    the machine's load, so it is never cached."""
     path, name, given, limit = item
     data, error = _read(Path(path), given, limit)
     key = content_key(kind, data) if data is not None else ""
-    return key, _extract(kind, data, error, name)
+    try:
+        with budget.deadline(PARSE_SECONDS):
+            return key, _extract(kind, data, error, name)
+    except budget.OverBudget:
+        return "", _extract(kind, None, _over_budget(), name)
 
 
 def _extract_many(kind: str, items: Sequence[Item]) -> list[tuple[str, object]]:
-    return [_extract_path(kind, item) for item in items]
+    if kind in (PY, PY_LAYERS) or not items:
+        return [_extract_path(kind, item) for item in items]
+    return _native(kind, items)
+
+
+def _native(kind: str, items: Sequence[Item]) -> list[tuple[str, object]]:
+    """C++ facts in a forked child: libclang is native code, which the deadline cannot
+    stop (a macro that doubles its expansion 25 times runs for minutes) and which can
+    crash the process (an expression a macro makes 10,000 operators long). A file over
+    the budget or whose parse kills the child gets a parse error; the child after it
+    takes the rest."""
+    from tvusage_lint.cpp import facts as cfacts
+
+    try:
+        cfacts.load()  # loaded once here, inherited by every child
+    except Exception:  # noqa: BLE001 - reported on each file by the extractor
+        pass
+    out: list[tuple[str, object]] = []
+    for item, value in zip(
+        items, budget.each_in_child(PARSE_SECONDS, partial(_extract_path, kind), items)
+    ):
+        if isinstance(value, budget.OverBudget):
+            value = ("", _extract(kind, None, _over_budget(), item[1]))
+        elif isinstance(value, BaseException):
+            value = ("", _extract(kind, None, _CRASHED, item[1]))
+        out.append(value)
+    return out
 
 
 def _context():
@@ -77,8 +118,7 @@ def _isolated(kind: str, items: list[Item]) -> list[tuple[str, object]]:
             return pool.submit(_extract_many, kind, items).result()
     except BrokenProcessPool:
         if len(items) == 1:
-            error = "the parser crashed on this file (its process died); please report it"
-            return [("", _extract(kind, None, error, items[0][1]))]
+            return [("", _extract(kind, None, _CRASHED, items[0][1]))]
         half = len(items) // 2
         return _isolated(kind, items[:half]) + _isolated(kind, items[half:])
 
@@ -150,8 +190,9 @@ def facts_for(
             results = _extract_many(kind, items)
         else:
             results = []
-            for item in items:
-                results.append(_extract_path(kind, item))
+            step = 1 if kind in (PY, PY_LAYERS) else _CHUNKS_PER_JOB  # C++: a fork per chunk
+            for start in range(0, len(items), step):
+                results.extend(_extract_many(kind, items[start : start + step]))
                 progress(kind, len(results), len(items))
     finally:
         if progress is not None:  # the batch is over, also when interrupted: the bar goes away

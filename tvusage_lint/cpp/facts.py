@@ -274,6 +274,11 @@ def _drop_index() -> None:
     _INDEX = None
 
 
+def load() -> None:
+    """Load libclang now (raises when it is not available): forked parsers inherit it."""
+    _cindex()
+
+
 def _cindex() -> tuple[Any, Any]:
     global _INDEX, _KINDS
     if _INDEX is None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from tvusage_lint import budget
 from tvusage_lint.findings import Finding
 from tvusage_lint.fix import ACTIONS, FixResult, constructor, wanted
 from tvusage_lint.fix.verify import check
@@ -33,11 +34,59 @@ from tvusage_lint.suppressions import strip_comment
 STYLES = ("constructor", "wrap", "after-early-return")
 
 
+FIX_SECONDS = 20.0  # one file's fix (parse, plan, verify); typical: a tenth of a second
+MAX_DEPTH = 200  # expression nesting libcst is given: CPython's own limit for brackets
+TOO_COMPLEX = "too complex for the fixer"
+
+
 def fix_text(text: str, findings: list[Finding], *, unsafe: bool, module_name: str) -> FixResult:
-    """Apply the wanted fixes of ``findings`` to ``text`` (one file) and verify the result."""
+    """Apply the wanted fixes of ``findings`` to ``text`` (one file) and verify the result.
+
+    libcst's native parser takes time quadratic in the nesting depth of one expression
+    (``1 + 1 + ...`` with 46,000 terms: over ten minutes) and overflows its stack
+    beyond a few thousand levels, killing the process. So a file nested deeper than
+    ``MAX_DEPTH`` is refused before parsing, and the fix runs in a child process that
+    is stopped after ``FIX_SECONDS``: a file over either is reported, never fixed."""
     chosen = [f for f in findings if wanted(f, unsafe)]
     if not chosen:
         return FixResult(text)
+    depth = expression_depth(text)
+    if depth > MAX_DEPTH:
+        reason = f"{TOO_COMPLEX}: an expression nested {depth} deep (the limit is {MAX_DEPTH})"
+        return FixResult(text, [], [(f, reason) for f in chosen])
+    try:
+        return budget.in_child(FIX_SECONDS, _fix_text, text, chosen, module_name)
+    except budget.OverBudget:
+        reason = f"{TOO_COMPLEX}: over its {FIX_SECONDS:g} s budget"
+    except budget.ChildDied:
+        reason = f"{TOO_COMPLEX}: the parser crashed on it"
+    return FixResult(text, [], [(f, reason) for f in chosen])
+
+
+def expression_depth(text: str) -> int:
+    """How deeply expressions nest in ``text`` (``a + b + c`` is 3 deep: each operator
+    nests the left side), by ``ast``, in one pass; 0 when ``ast`` cannot parse it (the
+    fix is then refused by the parse below, as before)."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return 0
+    except (RecursionError, MemoryError):
+        return sys.maxsize
+    deepest = 0
+    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, ast.expr):
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth = 0
+        stack.extend((child, depth) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
+def _fix_text(text: str, chosen: list[Finding], module_name: str) -> FixResult:
     try:
         module = cst.parse_module(text)
     except Exception as exc:  # libcst's ParserSyntaxError, RecursionError on deep nesting

@@ -18,6 +18,7 @@ from tvusage_lint.python.op_calls import OpCall
 from tvusage_lint.python.op_calls import scan as op_calls_scan
 
 HELPER = "_log_api_usage_once"
+TOO_DEEP = "too complex to parse: nested too deeply"
 
 # Guard kinds, from the strongest to none.
 GUARD_BOTH = "scripting+tracing"  # if not is_scripting() and not is_tracing(): log
@@ -952,9 +953,13 @@ def extract(data: bytes, *, layers: bool = True) -> PyFacts:
     except SyntaxError as exc:
         msg = exc.msg or "invalid syntax"
         return failed(f"syntax error: {msg}", exc.lineno or 1, max((exc.offset or 1) - 1, 0))
-    except (ValueError, RecursionError, MemoryError) as exc:
-        # the parser's own stack overflow is a MemoryError with no message
-        return failed(f"cannot parse: {str(exc) or 'nesting too deep'}".splitlines()[0])
+    except (RecursionError, MemoryError):
+        # CPython's words differ by version (3.10: a MemoryError without a message;
+        # 3.11: "maximum recursion depth exceeded during ast construction"; 3.13:
+        # "Parser stack overflowed - ..."): one message of ours for all of them
+        return failed(TOO_DEEP)
+    except ValueError as exc:
+        return failed(f"cannot parse: {exc}".splitlines()[0])
     helper_lines = []
     pos, line, counted = text.find(HELPER), 1, 0
     while pos != -1:
@@ -966,7 +971,7 @@ def extract(data: bytes, *, layers: bool = True) -> PyFacts:
     try:
         collector.module(tree)
     except RecursionError:
-        return failed("cannot parse: nesting too deep")
+        return failed(TOO_DEEP)
     from tvusage_lint.python.layers import scan as scan_layers
     from tvusage_lint.suppressions import scan_python
 
@@ -974,7 +979,7 @@ def extract(data: bytes, *, layers: bool = True) -> PyFacts:
         hits = scan_layers(tree, text) if layers else ()
         op_calls, local_calls = op_calls_scan(tree, text, collector.aliases, collector.imports)
     except RecursionError:
-        return failed("cannot parse: nesting too deep")
+        return failed(TOO_DEEP)
     return PyFacts(
         error="",
         error_line=0,
