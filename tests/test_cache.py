@@ -407,7 +407,7 @@ def test_the_store_name_changes_with_the_fact_extractors(monkeypatch, tmp_path) 
     assert cache.cache_file_name() == name
 
 
-@pytest.mark.parametrize("package", ["python/facts"])
+@pytest.mark.parametrize("package", ["python/facts", "cpp/facts"])
 def test_every_module_of_a_facts_package_keys_the_store(package, monkeypatch, tmp_path) -> None:
     """The extractors are packages: a change to any of their modules gives another store."""
     import importlib

@@ -73,7 +73,14 @@ _EXTRACTORS = (
     "python/layers/stochastic_depth.py",
     "python/layers/frozen_batchnorm.py",
     "python/op_calls.py",
-    "cpp/facts.py",
+    "cpp/facts/__init__.py",
+    "cpp/facts/types.py",
+    "cpp/facts/text.py",
+    "cpp/facts/preprocessor.py",
+    "cpp/facts/declarations.py",
+    "cpp/facts/stubs.py",
+    "cpp/facts/bodies.py",
+    "cpp/facts/registrations.py",
     "cpp/stable.py",
 )
 
