@@ -214,6 +214,7 @@ def _semantic_scope(cursor: Any, kinds: dict[str, Any]) -> tuple[str, bool]:
 
 
 def _namespace_at(namespaces: list[tuple[int, int, str]], offset: int) -> str:
+    """The innermost namespace around byte ``offset`` ("" at file level)."""
     best, size = "", -1
     for start, end, qual in namespaces:
         if start <= offset <= end and (size < 0 or end - start < size):

@@ -37,6 +37,8 @@ class LogCallWalk:
     def calls_in(
         self, body: list[ast.stmt], scope: str, owner: str, owner_class: str, top: bool
     ) -> None:
+        """The logging calls in ``body``; ``top``: a def's own statements, which get an index
+        and the guard of an early return above them."""
         early = GUARD_NONE
         for index, stmt in enumerate(body):
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
