@@ -407,6 +407,26 @@ def test_the_store_name_changes_with_the_fact_extractors(monkeypatch, tmp_path) 
     assert cache.cache_file_name() == name
 
 
+@pytest.mark.parametrize("package", ["python/facts", "cpp/facts"])
+def test_every_module_of_a_facts_package_keys_the_store(package, monkeypatch, tmp_path) -> None:
+    """The extractors are packages: a change to any of their modules gives another store."""
+    import importlib
+
+    root = Path(cache.__file__).parent
+    modules = sorted(str(p.relative_to(root)) for p in (root / package).glob("*.py"))
+    assert len(modules) > 1 and set(modules) <= set(cache._EXTRACTORS)
+    name = cache.cache_file_name()
+    other = tmp_path / "other.py"
+    other.write_text("# another version\n")
+    for rel in modules:
+        dotted = rel.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+        module = importlib.import_module("tvusage_lint." + dotted)
+        with monkeypatch.context() as m:
+            m.setattr(module, "__file__", str(other))
+            assert cache.cache_file_name() != name, rel
+    assert cache.cache_file_name() == name
+
+
 def test_layer_scan_only_when_a_layer_rule_is_selected(tmp_path, monkeypatch) -> None:
     from tvusage_lint.python import layers
 

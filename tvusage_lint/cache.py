@@ -56,7 +56,14 @@ def content_key(kind: str, data: bytes) -> str:
 
 # the modules that make facts: their source and their dataclasses key the store
 _EXTRACTORS = (
-    "python/facts.py",
+    "python/facts/__init__.py",
+    "python/facts/types.py",
+    "python/facts/bindings.py",
+    "python/facts/definitions.py",
+    "python/facts/guards.py",
+    "python/facts/log_calls.py",
+    "python/facts/helper.py",
+    "python/facts/walk.py",
     "python/ast_util.py",
     "python/layers/base.py",
     "python/layers/walk.py",
@@ -66,7 +73,14 @@ _EXTRACTORS = (
     "python/layers/stochastic_depth.py",
     "python/layers/frozen_batchnorm.py",
     "python/op_calls.py",
-    "cpp/facts.py",
+    "cpp/facts/__init__.py",
+    "cpp/facts/types.py",
+    "cpp/facts/text.py",
+    "cpp/facts/preprocessor.py",
+    "cpp/facts/declarations.py",
+    "cpp/facts/stubs.py",
+    "cpp/facts/bodies.py",
+    "cpp/facts/registrations.py",
     "cpp/stable.py",
 )
 
@@ -81,7 +95,9 @@ def fact_types() -> dict[str, type]:
 
 def _extractor_modules() -> list[object]:
     return [
-        importlib.import_module("tvusage_lint." + rel.removesuffix(".py").replace("/", "."))
+        importlib.import_module(
+            "tvusage_lint." + rel.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+        )
         for rel in _EXTRACTORS
     ]
 

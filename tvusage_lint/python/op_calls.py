@@ -9,32 +9,17 @@ Module-level aliases are followed (``ops = torch.ops.torchvision`` then
 ``ops.nms(...)``; ``from torch import ops``); a name computed at run time
 (``getattr(torch.ops.torchvision, name)``) is not a call of a known operator
 and is left out. The walk runs only on files whose text mentions
-``torch.ops`` or imports ``ops`` from torch, a handful per tree.
+``torch.ops`` or imports ``ops`` from torch, a handful per tree. What a call
+is (``OpCall``) is one of the fact types, in ``python.facts.types``.
 """
 
 from __future__ import annotations
 
 import ast
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from tvusage_lint.python.ast_util import dotted
-
-if TYPE_CHECKING:
-    from tvusage_lint.python.facts import ImportFact
-
-
-@dataclass(frozen=True)
-class OpCall:
-    """A call of a registered C++ operator: ``torch.ops.torchvision.roi_align(...)``."""
-
-    # qualname of the enclosing def ("roi_align", "RoIAlign.forward"); "" at module level
-    owner: str
-    library: str  # "torchvision", "image"
-    op: str  # "roi_align" (an overload, ``.default``, is dropped)
-    line: int
-
+from tvusage_lint.python.facts.types import ImportFact, OpCall
 
 ROOT = "torch.ops"
 

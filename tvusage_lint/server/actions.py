@@ -1,7 +1,7 @@
 """Code actions: the fix ``--fix`` makes for one finding, a suppression comment, and
 ``source.fixAll.tvusage`` (safe fixes only, as ``check --fix`` on the file).
 
-Fixes run the same fixers as ``--fix`` (``fix/python.py`` with libcst, ``cpp/fix.py``)
+Fixes run the same fixers as ``--fix`` (``fix/python/`` with libcst, ``cpp/fix.py``)
 on the editor's text, and the old → new text becomes line-wise edits. A fix may edit
 another file than the one the finding is in (a missing call shared by several
 subclasses goes into their in-tree base), as ``--fix`` does.
