@@ -6,8 +6,8 @@ operators nothing records); each of its rule units (TVU304,
 ``operator_not_recorded.py``) turns a gap into a finding. Every module here is
 imported, so a new unit registers itself. This package may import the C++ and
 Python facts, the C++ rules' helpers, the index, policy, the Python rules'
-shared helpers (``python/rules/common.py``), config, entries and findings; no
-driver, report or front end.
+shared helpers (``python/rules/common.py``), config, entries and findings; not
+the engine, a report or a front end.
 """
 
 from __future__ import annotations

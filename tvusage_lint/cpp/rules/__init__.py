@@ -5,7 +5,8 @@ module of this package is imported here, so a new rule needs no list to edit.
 ``common.py`` holds what they share (registrations, entry points, the event a
 function should log, the macro as clang-format writes it), ``checker.py`` the
 driver (``check``, also the ``cpp`` coverage rows). This package may import the
-C++ facts, config, entries, findings and codes; no driver, report or front end.
+C++ facts, config, entries, findings and codes; not the engine, a report or a
+front end.
 """
 
 from __future__ import annotations

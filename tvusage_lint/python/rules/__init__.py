@@ -7,7 +7,8 @@ findings go, the fixes several codes build), ``hand_rolled.py`` the layer units'
 driver and helpers, ``checker.py`` the driver of the rest (``Checker``). A unit
 reads facts, the index and the settings; it never parses, prints or writes, and
 never imports another unit. This package may import the Python facts, the index,
-policy and placement, config, findings and codes; no driver, report or front end.
+policy and placement, config, findings and codes; not the engine, a report or a
+front end.
 """
 
 from __future__ import annotations
