@@ -301,7 +301,7 @@ def test_off_by_default_and_suppressible(tmp_path: Path) -> None:
 
 
 def test_a_crash_is_contained(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tvusage_lint.python import layer_rules
+    from tvusage_lint.python.rules import hand_rolled as layer_rules
 
     def boom(module, settings):
         raise RuntimeError("boom")

@@ -2,11 +2,24 @@
 
 Codes are never renumbered; new rules get new codes. The user documentation
 of each rule is its page in ``rules/<CODE>.md`` (``tvusage-lint explain``).
+
+``RULES`` is the one table of what a code is; each code's unit (the function
+that finds it) registers against that table with ``@unit(code, family)``, so
+the two cannot disagree: a unit for a code outside the table, or a second unit
+for a code, fails at import time. A family is the shape of what its driver
+hands each unit (an entry point, a logging call, a C++ function, ...); the
+rule packages import all their modules (``load``), so a new rule is a new
+module, a row here, its page and its tests. This module imports no stage:
+configuration, reports and pages read the table without loading any rule.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 
 @dataclass(frozen=True)
@@ -151,3 +164,52 @@ def expand(selectors: list[str] | tuple[str, ...], *, what: str) -> set[str]:
 
 def default_codes() -> set[str]:
     return {code for code, info in RULES.items() if info.default}
+
+
+_Run = TypeVar("_Run", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Unit:
+    """The one function that finds a code, and the family whose driver calls it."""
+
+    code: str
+    family: str
+    run: Callable[..., Any]
+
+
+UNITS: dict[str, Unit] = {}
+
+
+def unit(code: str, family: str) -> Callable[[_Run], _Run]:
+    """Register the decorated function as the unit of ``code`` in ``family``.
+
+    Raises ``ValueError`` at import time when ``code`` is not in ``RULES`` or
+    already has a unit. The function is returned unchanged.
+    """
+
+    def register(run: _Run) -> _Run:
+        where = f"{run.__module__}.{run.__qualname__}"
+        if code not in RULES:
+            raise ValueError(f"{where}: {code} is not a rule code (add it to codes.RULES)")
+        if code in UNITS:
+            other = UNITS[code].run
+            raise ValueError(
+                f"{where}: {code} already has a unit, {other.__module__}.{other.__qualname__}"
+            )
+        UNITS[code] = Unit(code, family, run)
+        return run
+
+    return register
+
+
+def units(family: str) -> list[Unit]:
+    """The registered units of ``family``, in code order."""
+    return sorted((u for u in UNITS.values() if u.family == family), key=lambda u: u.code)
+
+
+def load(package: str, path: Iterable[str]) -> None:
+    """Import every module of a rule package (its ``__name__`` and ``__path__``), so
+    that each unit in it registers: no list of rules to keep in step."""
+    for info in pkgutil.iter_modules(path):
+        importlib.import_module(f"{package}.{info.name}")

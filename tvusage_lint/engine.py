@@ -222,10 +222,10 @@ class Engine:
         per_file: dict[str, list[Finding]],
     ) -> None:
         """Registered operators ↔ their Python callers: coverage entries and TVU304."""
-        from tvusage_lint import linker
+        from tvusage_lint.link.operators import link
 
         try:
-            linked = linker.link(cpp, index, points, self.settings)  # type: ignore[arg-type]
+            linked = link(cpp, index, points, self.settings)  # type: ignore[arg-type]
         except Exception as exc:  # noqa: BLE001
             first = next((s.display for s, _ in cpp if s.report), "<project>")
             per_file.setdefault(first, []).append(crash_finding(first, "the operator rules", exc))

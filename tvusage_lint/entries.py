@@ -17,7 +17,7 @@ CALLER = "caller"  # an operator recorded by the Python function that calls it (
 KIND_CLASS = "class"
 KIND_FUNCTION = "function"
 KIND_CPP = "cpp"
-KIND_OPERATOR = "operator"  # a registered C++ operator, ``torchvision::roi_align`` (linker.py)
+KIND_OPERATOR = "operator"  # a registered C++ operator, ``torchvision::roi_align`` (link/)
 
 
 @dataclass(frozen=True)

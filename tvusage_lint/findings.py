@@ -1,7 +1,9 @@
-"""The one output type every checker produces, and the fixes it can carry.
+"""The one output type every checker produces, the fixes it can carry, and TVU001.
 
 Findings are plain frozen values so that they can be cached, sorted, compared
-in tests and serialised without knowing which checker made them.
+in tests and serialised without knowing which checker made them. TVU001 (a file
+that cannot be checked) is made by every driver, Python and C++, and for a crash
+in any rule, so its unit lives here, beside the type, importing no stage.
 """
 
 from __future__ import annotations
@@ -10,6 +12,10 @@ import traceback
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+
+from tvusage_lint import codes
+
+FILE = "file"  # run(path, message, line, column) -> Finding: called by the drivers themselves
 
 
 class Applicability(str, Enum):
@@ -97,14 +103,16 @@ class Finding:
         }
 
 
+@codes.unit("TVU001", FILE)
+def parse_error(path: str, message: str, line: int = 1, column: int = 1) -> Finding:
+    """Finds a file the rules cannot check: it does not parse, or a rule crashed on it."""
+    return Finding(path=path, line=line, column=column, code="TVU001", message=message)
+
+
 def crash_finding(path: str, what: str, exc: BaseException) -> Finding:
     """A crash inside ``what`` (a rule, a checker) as a TVU001 on ``path``: the run goes on."""
     where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
     at = f" at {Path(where.filename).name}:{where.lineno}" if where else ""
-    return Finding(
-        path=path,
-        line=1,
-        column=1,
-        code="TVU001",
-        message=f"internal error in {what}{at}: {type(exc).__name__}: {exc} (please report it)",
+    return parse_error(
+        path, f"internal error in {what}{at}: {type(exc).__name__}: {exc} (please report it)"
     )

@@ -2,7 +2,8 @@
 
 A suppression applies to findings on its own line or, for Python, to findings
 whose ``def``/``class`` line carries it. Suppressions that match no finding
-are reported as TVU900.
+are reported as TVU900, whose unit is here: it is judged after every rule has
+run, on what the suppressions matched.
 """
 
 from __future__ import annotations
@@ -11,12 +12,15 @@ import io
 import re
 import tokenize
 
+from tvusage_lint import codes
 from tvusage_lint.findings import Applicability, Finding, Fix
 
 _PY = re.compile(r"#\s*tvusage:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
 _CPP = re.compile(r"//\s*tvusage:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
 
 Suppressions = tuple[tuple[int, tuple[str, ...]], ...]
+
+SUPPRESSION = "suppression"  # run(path, line, codes, used, enabled) -> list[Finding]: apply's
 
 
 def _codes(match: re.Match[str]) -> tuple[str, ...]:
@@ -65,8 +69,6 @@ def apply(
     A code that is switched off in this run is never reported as unused: another
     configuration (CI with ``--extend-select``) may need the suppression.
     """
-    from tvusage_lint.codes import RULES
-
     if not suppressions:
         return findings
     by_line: dict[int, tuple[str, ...]] = dict(suppressions)
@@ -75,29 +77,39 @@ def apply(
     for finding in findings:
         hit = False
         for line in (finding.line, finding.def_line):
-            codes = by_line.get(line)
-            if codes is None:
+            named = by_line.get(line)
+            if named is None:
                 continue
-            if not codes or finding.code in codes:
+            if not named or finding.code in named:
                 used[line].add(finding.code)
                 hit = True
                 break
         if not hit:
             kept.append(finding)
     if report_unused:
-        for line, codes in sorted(by_line.items()):
-            if not codes and not used[line]:
-                kept.append(_unused(path, line, "suppression comment suppresses nothing"))
-            for code in codes:
-                if code not in RULES:
-                    kept.append(
-                        _unused(path, line, f"suppression names unknown rule code {code}", code)
-                    )
-                elif code not in used[line] and (enabled is None or code in enabled):
-                    kept.append(
-                        _unused(path, line, f"suppression of {code} suppresses nothing", code)
-                    )
+        for line, named in sorted(by_line.items()):
+            kept.extend(unused_suppression(path, line, named, used[line], enabled))
     return kept
+
+
+@codes.unit("TVU900", SUPPRESSION)
+def unused_suppression(
+    path: str,
+    line: int,
+    named: tuple[str, ...],
+    used: set[str],
+    enabled: frozenset[str] | set[str] | None,
+) -> list[Finding]:
+    """Finds a suppression comment that suppresses nothing, or names an unknown code."""
+    out: list[Finding] = []
+    if not named and not used:
+        out.append(_unused(path, line, "suppression comment suppresses nothing"))
+    for code in named:
+        if code not in codes.RULES:
+            out.append(_unused(path, line, f"suppression names unknown rule code {code}", code))
+        elif code not in used and (enabled is None or code in enabled):
+            out.append(_unused(path, line, f"suppression of {code} suppresses nothing", code))
+    return out
 
 
 def _unused(path: str, line: int, message: str, code: str = "") -> Finding:
@@ -123,8 +135,8 @@ def strip_comment(line_text: str, codes_to_drop: set[str] | None, cpp: bool) -> 
     match = pattern.search(line_text)
     if not match:
         return line_text
-    codes = _codes(match)
-    keep = [c for c in codes if codes_to_drop is not None and c not in codes_to_drop]
+    named = _codes(match)
+    keep = [c for c in named if codes_to_drop is not None and c not in codes_to_drop]
     if keep:
         marker = "//" if cpp else "#"
         new = f"{marker} tvusage: ignore[{', '.join(keep)}]"
@@ -134,4 +146,4 @@ def strip_comment(line_text: str, codes_to_drop: set[str] | None, cpp: bool) -> 
     )
 
 
-__all__ = ["apply", "scan_cpp", "scan_python", "strip_comment"]
+__all__ = ["apply", "scan_cpp", "scan_python", "strip_comment", "unused_suppression"]

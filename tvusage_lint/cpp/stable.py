@@ -7,7 +7,7 @@ torchvision ports its operators to the libtorch stable ABI one unit at a time
 ``m.impl("roi_align", TORCH_BOX(&kernel))``, and its front ends call
 ``torch_call_dispatcher("torchvision::roi_align", ...)``. c10 is out of reach
 there, so such a unit cannot call ``C10_LOG_API_USAGE_ONCE``: its operators are
-recorded by their Python callers (``tvusage_lint.linker``), and the C++ rules
+recorded by their Python callers (``tvusage_lint.link``), and the C++ rules
 (TVU301-TVU303) leave it alone.
 
 The classification is per translation unit and reads the evidence the unit

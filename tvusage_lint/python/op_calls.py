@@ -2,7 +2,7 @@
 
 torchvision reaches its C++ operators through ``torch.ops.<library>.<op>(...)``
 (``torch.ops.torchvision.roi_align``, ``torch.ops.image.decode_jpeg``). A
-stable-ABI operator cannot log in C++, so the linker (``tvusage_lint.linker``)
+stable-ABI operator cannot log in C++, so the linker (``tvusage_lint.link.operators``)
 needs these calls to find the Python function that records it.
 
 Module-level aliases are followed (``ops = torch.ops.torchvision`` then

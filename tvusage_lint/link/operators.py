@@ -17,7 +17,8 @@ Python caller, with the guarded insert TVU102 would make (and in place of
 that TVU102 or TVU105 finding, which the fix also settles), or, when no
 public function calls the operator, at its schema registration in C++,
 without a fix: a public wrapper has to be written, or the operator renamed
-private.
+private. This module finds those gaps (``Unrecorded``); the finding itself is
+the unit's, ``operator_not_recorded.py``.
 
 Callers are found through the ``torch.ops`` calls of each function
 (``python/op_calls.py``); an operator called from a private helper is
@@ -33,8 +34,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from tvusage_lint import codes
 from tvusage_lint.config import Settings
 from tvusage_lint.cpp import rules as cpp_rules
 from tvusage_lint.cpp.facts import (
@@ -56,15 +57,13 @@ from tvusage_lint.entries import (
     MISSING,
     Entry,
 )
-from tvusage_lint.findings import Finding, Fix
+from tvusage_lint.findings import Finding
 from tvusage_lint.index import Index, Module
 from tvusage_lint.python.facts import FunctionFact
 from tvusage_lint.python.policy import ROLE_FUNCTION, EntryPoint
+from tvusage_lint.python.rules.common import Context
 
-if TYPE_CHECKING:
-    from tvusage_lint.python.rules import Checker
-
-CODE = "TVU304"
+OPERATOR = "link.operator"  # run(ctx, gap: Unrecorded) -> Finding | None
 SUPERSEDED = ("TVU102", "TVU105")  # a missing call in the caller: TVU304 says more, same fix
 
 
@@ -112,6 +111,27 @@ class Linked:
     findings: list[Finding]
     superseded: set[tuple[str, str, str]]  # (path, code, symbol) of findings TVU304 replaces
     warnings: list[str]
+
+
+@dataclass(frozen=True)
+class Unrecorded:
+    """Stable-ABI operators whose use nothing records, and where a finding about them goes.
+
+    At ``caller``, the public Python function a fix would go into (every operator
+    it reaches without logging); without one, at the operator's registration,
+    with ``callers`` the public callers that do not log.
+    """
+
+    ops: tuple[Operator, ...]
+    caller: Caller | None = None
+    callers: tuple[Caller, ...] = ()
+
+    @property
+    def scope(self) -> str:
+        """Where the code is switched on or off: the caller's scope, or the csrc subpackage."""
+        if self.caller is not None:
+            return self.caller.point.scope
+        return cpp_rules.subpackage_of(self.ops[0].source.csrc_rel)
 
 
 def operators(pairs: Sequence[tuple[SourceFile, CppFacts]]) -> list[Operator]:
@@ -245,6 +265,7 @@ def link(
             )
         ops = [op for op in ops if op.abi != ABI_STABLE]
     callers = _Callers(index, points)
+    gaps: list[Unrecorded] = []
     missing: dict[str, tuple[Caller, list[Operator]]] = {}  # caller symbol → operators
     for op in ops:
         entry, caller = _status(op, callers.of(op.name), settings)
@@ -255,19 +276,25 @@ def link(
         if entry.status != MISSING or op.abi != ABI_STABLE:
             continue
         if caller is None:
-            found = _at_registration(op, callers.of(op.name), settings)
-            if found is not None:
-                linked.findings.append(found)
+            gaps.append(Unrecorded((op,), callers=tuple(callers.of(op.name))))
         else:
             missing.setdefault(caller.point.entry.symbol, (caller, []))[1].append(op)
-    if missing:
-        from tvusage_lint.python.rules import Checker
-
-        checker = Checker(index, settings, list(points))
-        for caller, ops_here in missing.values():
-            found = _at_caller(caller, ops_here, settings, checker)
-            if found is not None:
-                linked.findings.append(found)
+    gaps.extend(
+        Unrecorded(tuple(ops_here), caller)
+        for caller, ops_here in missing.values()
+        if caller.point.module.report
+    )
+    units = codes.units(OPERATOR)
+    context = Context(index, settings)
+    for gap in gaps:
+        for unit in units:
+            if not settings.enabled(unit.code, gap.scope):
+                continue
+            found = unit.run(context, gap)
+            if found is None:
+                continue
+            linked.findings.append(found)
+            if gap.caller is not None:
                 linked.superseded.update((found.path, code, found.symbol) for code in SUPERSEDED)
     return linked
 
@@ -317,47 +344,3 @@ def _status(op: Operator, callers: list[Caller], settings: Settings) -> tuple[En
     ]
     target = fixable[0] if fixable else None
     return entry(MISSING, "", target.point.entry.event if target else ""), target
-
-
-def _names(ops: Sequence[Operator]) -> str:
-    return ", ".join(f"`{op.name}`" for op in ops)
-
-
-def _at_caller(
-    caller: Caller, ops: list[Operator], settings: Settings, checker: Checker
-) -> Finding | None:
-    point = caller.point
-    module, fact = point.module, caller.function
-    assert fact is not None
-    if not module.report or not settings.enabled(CODE, point.scope):
-        return None
-    calls = ", ".join(f"`torch.ops.{op.name.replace('::', '.')}`" for op in ops)
-    noun = "operator" if len(ops) == 1 else "operators"
-    message = (
-        f"public function `{fact.name}` calls the stable-ABI {noun} {_names(ops)} ({calls}) "
-        f"but does not call `_log_api_usage_once({fact.name})`: nothing records their use"
-    )
-    fix: Fix | None = None
-    if checker.can_fix(module):
-        fix = checker._function_fix(module, fact)  # TVU102's fix, exactly
-    return checker.at_header(point, CODE, message, fix)
-
-
-def _at_registration(op: Operator, callers: list[Caller], settings: Settings) -> Finding | None:
-    source = op.source
-    if not settings.enabled(CODE, cpp_rules.subpackage_of(source.csrc_rel)):
-        return None
-    if callers:
-        names = ", ".join(f"`{c.point.entry.symbol}`" for c in callers)
-        why = f"its public callers ({names}) do not log"
-    else:
-        why = f"no public Python function calls `torch.ops.{op.name.replace('::', '.')}`"
-    return Finding(
-        path=source.display,
-        line=op.line,
-        column=1,
-        code=CODE,
-        message=(f"stable-ABI operator `{op.name}` cannot log in C++ and is not recorded: {why}"),
-        symbol=op.name,
-        event="",
-    )
