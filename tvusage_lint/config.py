@@ -15,12 +15,14 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from tvusage_lint import codes
-from tvusage_lint.reading import DEFAULT_MAX_FILE_SIZE
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
+
+# the read cap (``reading.read_regular``) when no setting gives one: a larger file is a TVU001
+DEFAULT_MAX_FILE_SIZE = 4 * 1024 * 1024  # bytes; config key ``max-file-size``
 
 CLASS_POLICIES = ("none", "public", "modules", "main-modules", "datasets")
 FUNCTION_POLICIES = ("none", "public", "functional")

@@ -13,6 +13,7 @@ import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tvusage_lint.config import DEFAULT_MAX_FILE_SIZE
 from tvusage_lint.discovery import SourceFile, project_root
 from tvusage_lint.engine import Engine, Result
 from tvusage_lint.findings import Finding
@@ -25,7 +26,7 @@ from tvusage_lint.fix import (
     wanted,
     write_atomic,
 )
-from tvusage_lint.reading import DEFAULT_MAX_FILE_SIZE, read_regular
+from tvusage_lint.reading import read_regular
 
 
 @dataclass

@@ -14,8 +14,6 @@ import os
 import stat
 from pathlib import Path
 
-DEFAULT_MAX_FILE_SIZE = 4 * 1024 * 1024  # bytes; config key ``max-file-size``
-
 _FLAGS = (
     os.O_RDONLY
     | getattr(os, "O_NONBLOCK", 0)

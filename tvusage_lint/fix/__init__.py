@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tvusage_lint.atomic import replace_file
+from tvusage_lint.config import DEFAULT_MAX_FILE_SIZE
 from tvusage_lint.findings import Applicability, Finding
-from tvusage_lint.reading import DEFAULT_MAX_FILE_SIZE, is_inside, read_regular
+from tvusage_lint.reading import is_inside, read_regular
 
 # Python fix actions (Fix.action) and the params each reads (Fix.params):
 ACTIONS = {

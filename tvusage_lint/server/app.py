@@ -27,13 +27,13 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from tvusage_lint import __version__
-from tvusage_lint.config import ConfigError, Settings
+from tvusage_lint.config import DEFAULT_MAX_FILE_SIZE, ConfigError, Settings
 from tvusage_lint.discovery import SourceFile
 from tvusage_lint.findings import Finding
 from tvusage_lint.fix import wanted
 from tvusage_lint.fixing import ROUNDS, decode
 from tvusage_lint.python.facts import PyFacts
-from tvusage_lint.reading import DEFAULT_MAX_FILE_SIZE, read_regular
+from tvusage_lint.reading import read_regular
 from tvusage_lint.server import actions, convert
 from tvusage_lint.server.projects import Project, Projects, findings_by_path
 
