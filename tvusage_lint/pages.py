@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import tvusage_lint
 from tvusage_lint.codes import RULES
 
 SECTIONS = (
@@ -18,7 +19,8 @@ SECTIONS = (
 
 
 def folder() -> Path:
-    here = Path(__file__).parent
+    """Found from the package's root, not from this module, so that it may sit in any folder."""
+    here = Path(tvusage_lint.__file__).parent
     for candidate in (here / "_pages", here.parent / "rules"):
         if candidate.is_dir():
             return candidate
