@@ -48,7 +48,7 @@ class Engine:
         self.settings = settings
         self.cache = cache  # a tvusage_lint.cache.Cache, or None
         self.jobs = jobs
-        self.progress = progress  # (kind, done, total) while parsing; see tvusage_lint.progress
+        self.progress = progress  # (kind, done, total) while parsing: the CLI's progress bar
         self.overlay = overlay  # absolute path → bytes read instead of the file (editor buffers)
 
     # --- facts ----------------------------------------------------------------------------
