@@ -43,7 +43,7 @@ HERE = Path(__file__).resolve().parent
 
 def decoder(tp: object) -> Callable[[object], object]:
     """A validating decoder of JSON data into ``tp``, from its type hints."""
-    from tvusage_lint import cache
+    from tvusage_lint.files import cache
 
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         hints = cache._hints(tp)
@@ -96,8 +96,8 @@ def _plain(value: object) -> object:
 
 
 def install(fmt: str) -> None:
-    """Switch ``tvusage_lint.cache`` to ``fmt`` in this process."""
-    from tvusage_lint import cache
+    """Switch ``tvusage_lint.files.cache`` to ``fmt`` in this process."""
+    from tvusage_lint.files import cache
 
     if fmt == "msgspec-json":
         return
@@ -132,7 +132,7 @@ def install(fmt: str) -> None:
 def _command(fmt: str) -> list[str]:
     code = (
         f"import sys; sys.path.insert(0, {str(HERE)!r}); import cache_formats; "
-        f"cache_formats.install({fmt!r}); from tvusage_lint.cli import main; main()"
+        f"cache_formats.install({fmt!r}); from tvusage_lint.frontends.cli import main; main()"
     )
     return [sys.executable, "-c", code, "check", "-q", "torchvision"]
 
@@ -183,7 +183,7 @@ def main() -> None:
 def _decode_time(fmt: str, store: Path) -> float:
     code = (
         f"import sys, time; sys.path.insert(0, {str(HERE)!r}); import cache_formats; "
-        f"cache_formats.install({fmt!r}); from tvusage_lint import cache; "
+        f"cache_formats.install({fmt!r}); from tvusage_lint.files import cache; "
         f"cache.schema(); cache.fact_types(); body = open({str(store)!r}, 'rb').read().split(b'\\n', 1)[1]; "
         "best = min((lambda t: (cache.Cache._decode(body), time.perf_counter() - t)[1])"
         "(time.perf_counter()) for _ in range(5)); print(best)"

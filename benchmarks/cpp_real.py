@@ -27,8 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tvusage_lint.config import Settings  # noqa: E402
-from tvusage_lint.entries import MISSING  # noqa: E402
+from tvusage_lint.core.config import Settings  # noqa: E402
+from tvusage_lint.core.entries import MISSING  # noqa: E402
 
 SOURCES = (".cpp", ".cu", ".mm")
 STRIP = re.compile(
@@ -92,7 +92,7 @@ def logged_events(csrc: Path, all_facts, entries) -> dict[tuple[str, str], str |
 
 
 def fix_round(csrc: Path, files: list[Path], settings: Settings) -> int:
-    from tvusage_lint.cpp.fix import fix_text
+    from tvusage_lint.fix.cpp import fix_text
 
     all_facts, findings, _ = analyse(csrc, files, settings)
     by_path: dict[str, list] = {}

@@ -23,11 +23,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.strip import strip_logging  # noqa: E402
-from tvusage_lint.config import Settings  # noqa: E402
+from tvusage_lint.core.config import Settings  # noqa: E402
 from tvusage_lint.engine import Engine  # noqa: E402
 from tvusage_lint.fix import FixResult, wanted  # noqa: E402
 from tvusage_lint.fix import python as fixer  # noqa: E402
-from tvusage_lint.fixing import fix_until_stable  # noqa: E402
+from tvusage_lint.fix.apply import fix_until_stable  # noqa: E402
 
 BOUNDED = fixer.fix_text
 

@@ -20,10 +20,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.strip import logged_events, strip_logging  # noqa: E402
-from tvusage_lint.config import Settings  # noqa: E402
+from tvusage_lint.core.config import Settings  # noqa: E402
+from tvusage_lint.core.entries import INHERITED, LOGGED, MISSING  # noqa: E402
 from tvusage_lint.engine import Engine  # noqa: E402
-from tvusage_lint.entries import INHERITED, LOGGED, MISSING  # noqa: E402
-from tvusage_lint.fixing import fix_until_stable  # noqa: E402
+from tvusage_lint.fix.apply import fix_until_stable  # noqa: E402
 
 
 def main() -> int:

@@ -5,7 +5,7 @@ tests of test_fuzz.py on 3.10, 2026-12-07; a new random seed each time); the def
 tests within about a minute of the default test run. Both fail an example that takes
 over a minute (a typical one takes a tenth of a second on a loaded 2-core machine), so
 a stall shows as a red test naming its input. The tool bounds itself too: every
-parser runs under a time budget (``tvusage_lint/budget.py``). Which examples the
+parser runs under a time budget (``tvusage_lint/files/budget.py``). Which examples the
 derandomized profile draws depends on the hypothesis version (3.10 gets an older one
 than 3.11+), so ``pyproject.toml`` bounds it to one major version.
 """

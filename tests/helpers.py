@@ -5,9 +5,9 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from tvusage_lint import config
+from tvusage_lint.core import config
+from tvusage_lint.core.findings import Finding
 from tvusage_lint.engine import Engine, Result
-from tvusage_lint.findings import Finding
 
 # torchvision's helper (0.14 onwards): ``events`` evaluates calls with it
 HELPER_MODULE = """\
@@ -70,7 +70,7 @@ def check(
 
 
 def fix(root: Path, *paths: str, unsafe: bool = True, extend: tuple[str, ...] = ()) -> Result:
-    from tvusage_lint.fixing import fix_until_stable
+    from tvusage_lint.fix.apply import fix_until_stable
 
     targets = [str(root / p) for p in paths] if paths else [str(root / "torchvision")]
     engine = Engine(settings(extend=extend))
@@ -91,7 +91,7 @@ def run_cli(args: list[str], cwd: Path):
 
     from click.testing import CliRunner
 
-    from tvusage_lint.cli import main
+    from tvusage_lint.frontends.cli import main
 
     old = os.getcwd()
     os.chdir(cwd)

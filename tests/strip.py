@@ -11,8 +11,8 @@ import ast
 import re
 
 from tvusage_lint.fix.verify import is_log_call
-from tvusage_lint.index import Index
 from tvusage_lint.python.facts import FORM_OBJECT, HELPER, extract
+from tvusage_lint.python.index import Index
 
 
 def strip_logging(text: str) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from hypothesis import strategies as st
 
-from tvusage_lint.index import Index, Module
+from tvusage_lint.python.index import Index, Module
 
 MODULES = ("a", "b", "c", "d")  # under torchvision/ops; "gone" is imported, never written
 NAMES = ("x", "y", "z", "_p")

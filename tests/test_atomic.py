@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tvusage_lint.atomic import replace_file, signals_deferred
+from tvusage_lint.files.atomic import replace_file, signals_deferred
 
 
 def test_a_signal_inside_is_delivered_after_the_block() -> None:

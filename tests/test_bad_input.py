@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from tests.helpers import brief, check, write_tree
-from tvusage_lint.cli import main
+from tvusage_lint.frontends.cli import main
 
 GOOD = {"torchvision/ops/boxes.py": "def nms(x):\n    return x\n"}
 

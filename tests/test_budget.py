@@ -20,9 +20,9 @@ import pytest
 
 from tests.fix.test_fix_python import insert, reasons, src
 from tests.helpers import brief, run_cli, settings, write_tree
-from tvusage_lint import budget, parallel
-from tvusage_lint.cache import Cache
 from tvusage_lint.engine import Engine, Result
+from tvusage_lint.files import budget, parallel
+from tvusage_lint.files.cache import Cache
 from tvusage_lint.fix import python as fixer
 from tvusage_lint.fix.python import expression_depth, fix_text
 from tvusage_lint.python import facts

@@ -19,9 +19,10 @@ import pytest
 from click.testing import CliRunner
 from helpers import write_tree
 
-from tvusage_lint import __version__, cache, parallel
-from tvusage_lint.cache import ENV_DIR, Cache, cache_file_name, cache_folder, content_key
-from tvusage_lint.cli import main
+from tvusage_lint import __version__
+from tvusage_lint.files import cache, parallel
+from tvusage_lint.files.cache import ENV_DIR, Cache, cache_file_name, cache_folder, content_key
+from tvusage_lint.frontends.cli import main
 
 CACHE_FILE = cache_file_name()
 OLD_DIR = ".tvusage_lint_cache"  # where the cache was, inside the checkout, before 2026-12
@@ -378,7 +379,7 @@ def test_jobs_give_the_same_findings(tmp_path, monkeypatch):
 
 
 def test_paths_into_one_tree_share_one_cache_without_pyproject(tmp_path: Path) -> None:
-    from tvusage_lint.discovery import project_root
+    from tvusage_lint.files.discovery import project_root
 
     pkg = tmp_path / "src" / "torchvision"
     (pkg / "ops").mkdir(parents=True)
@@ -392,7 +393,7 @@ def test_paths_into_one_tree_share_one_cache_without_pyproject(tmp_path: Path) -
 
 
 def test_the_store_name_changes_with_the_fact_extractors(monkeypatch, tmp_path) -> None:
-    from tvusage_lint import suppressions
+    from tvusage_lint.core import suppressions
     from tvusage_lint.python import facts
 
     name = cache.cache_file_name()
@@ -412,7 +413,7 @@ def test_every_module_of_a_facts_package_keys_the_store(package, monkeypatch, tm
     """The extractors are packages: a change to any of their modules gives another store."""
     import importlib
 
-    root = Path(cache.__file__).parent
+    root = Path(cache.__file__).parent.parent
     modules = sorted(str(p.relative_to(root)) for p in (root / package).glob("*.py"))
     assert len(modules) > 1 and set(modules) <= set(cache._EXTRACTORS)
     name = cache.cache_file_name()

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from tests.helpers import run_cli as run
 from tests.helpers import write_tree
-from tvusage_lint.cli import main
+from tvusage_lint.frontends.cli import main
 
 TREE = {
     "torchvision/ops/boxes.py": """

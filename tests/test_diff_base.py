@@ -326,7 +326,7 @@ def test_the_temporary_base_tree_is_removed(repo: Path, tmp_path: Path, monkeypa
 
 
 def test_only_the_folders_holding_the_paths_are_exported(repo: Path, tmp_path: Path) -> None:
-    from tvusage_lint import gitbase
+    from tvusage_lint.gate import gitbase
 
     write_tree(repo, {"test/test_ops.py": "def test_x():\n    pass\n", "setup.py": ""})
     (repo / "ln.py").symlink_to("/etc/passwd")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from helpers import run_cli, write_tree
 
-from tvusage_lint import events
-from tvusage_lint.entries import Entry
+from tvusage_lint.core.entries import Entry
+from tvusage_lint.output import events
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import check, write_tree
-from tvusage_lint import discovery, engine, parallel, reading
-from tvusage_lint.config import Settings
+from tvusage_lint import engine
+from tvusage_lint.core.config import Settings
 from tvusage_lint.engine import Engine
+from tvusage_lint.files import discovery, parallel, reading
 
 MODULES = {f"torchvision/ops/m{i:02d}.py": f"def op_{i}(x):\n    return x\n" for i in range(60)}
 

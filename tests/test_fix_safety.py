@@ -17,7 +17,7 @@ import pytest
 
 from tests.helpers import run_cli, settings, write_tree
 from tvusage_lint.engine import Engine
-from tvusage_lint.fixing import apply_fixes
+from tvusage_lint.fix.apply import apply_fixes
 
 OP = """
     def {name}(x):
@@ -179,7 +179,7 @@ def replace(src, dst):
     return real(src, dst)
 
 os.replace = replace
-from tvusage_lint.cli import main
+from tvusage_lint.frontends.cli import main
 
 sys.argv = ["tvusage-lint", "check", "--fix", "--no-cache", "torchvision"]
 main()

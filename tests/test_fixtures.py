@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 from tests.helpers import check, fix
-from tvusage_lint.entries import EXEMPT, INHERITED, LOGGED, MISSING
+from tvusage_lint.core.entries import EXEMPT, INHERITED, LOGGED, MISSING
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
@@ -93,7 +93,7 @@ def test_fixture_tree_has_exactly_the_seeded_violations() -> None:
 
 def test_every_python_rule_is_seeded() -> None:
     seeded = {code for code, *_ in EXPECTED}
-    from tvusage_lint.codes import RULES
+    from tvusage_lint.core.codes import RULES
 
     cpp_only = {"TVU301", "TVU302", "TVU303"}  # seeded in csrc (tests/cpp/test_cpp_fixtures.py)
     python_codes = {c for c in RULES if c not in cpp_only}

@@ -4,7 +4,7 @@ import ast
 from pathlib import Path
 
 from tests.helpers import write_tree
-from tvusage_lint import flake8 as plugin
+from tvusage_lint.frontends import flake8 as plugin
 
 
 def test_plugin_reports_package_aware_findings(tmp_path: Path) -> None:

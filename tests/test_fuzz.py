@@ -20,11 +20,11 @@ import pytest
 from hypothesis import given
 
 from tests import fuzzing
-from tvusage_lint.cache import Cache
-from tvusage_lint.config import Settings, with_cli
+from tvusage_lint.core.config import Settings, with_cli
 from tvusage_lint.engine import Engine, Result
+from tvusage_lint.files.cache import Cache
 from tvusage_lint.fix import verify
-from tvusage_lint.fixing import fix_until_stable
+from tvusage_lint.fix.apply import fix_until_stable
 
 PY_FILES = fuzzing.sources((".py",))
 CPP_FILES = fuzzing.sources(fuzzing.CPP_SUFFIXES)

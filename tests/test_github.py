@@ -7,8 +7,8 @@ from pathlib import Path
 
 from helpers import run_cli, write_tree
 
-from tvusage_lint import github
-from tvusage_lint.findings import Finding
+from tvusage_lint.core.findings import Finding
+from tvusage_lint.output import github
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 

@@ -1002,7 +1002,7 @@ def test_only_layers_on_a_tree_that_is_not_torchvision(tmp_path: Path) -> None:
         helper=False,
     )
     from tests.helpers import settings
-    from tvusage_lint import config
+    from tvusage_lint.core import config
     from tvusage_lint.engine import Engine
 
     only = config.with_cli(settings(), select=["TVU4"])
@@ -1014,9 +1014,9 @@ def test_only_layers_on_a_tree_that_is_not_torchvision(tmp_path: Path) -> None:
 def test_every_layers_module_is_in_the_cache_key() -> None:
     """Facts cached by an older layer scanner must not be read back: each module the scan
     runs is hashed into the cache file's name."""
-    from tvusage_lint import cache
+    from tvusage_lint.files import cache
 
-    package = Path(cache.__file__).parent
+    package = Path(cache.__file__).parent.parent
     scanned = {
         str(p.relative_to(package))
         for p in (package / "python" / "layers").glob("*.py")

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import check, fix, write_tree
+from tvusage_lint.core.entries import CALLER, EXEMPT, KIND_OPERATOR, LOGGED, MISSING
 from tvusage_lint.cpp import facts as cfacts
 from tvusage_lint.cpp.stable import ABI_STABLE
-from tvusage_lint.entries import CALLER, EXEMPT, KIND_OPERATOR, LOGGED, MISSING
 
 DATA = Path(__file__).parent / "data" / "stable_abi"
 CPP = (".cpp", ".cu", ".mm", ".h")

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from helpers import settings, write_tree
 
-from tvusage_lint import parallel, progress
-from tvusage_lint.cache import Cache
 from tvusage_lint.engine import Engine
+from tvusage_lint.files import parallel
+from tvusage_lint.files.cache import Cache
+from tvusage_lint.frontends import progress
 
 pty = pytest.importorskip("pty")
 

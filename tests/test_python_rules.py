@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.helpers import brief, check, write_tree
-from tvusage_lint.entries import EXEMPT, INHERITED, LOGGED, MISSING
+from tvusage_lint.core.entries import EXEMPT, INHERITED, LOGGED, MISSING
 
 GUARD = "if not torch.jit.is_scripting() and not torch.jit.is_tracing():"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import check, fix, write_tree
-from tvusage_lint.codes import RULES
-from tvusage_lint.pages import SECTIONS, folder
+from tvusage_lint.core.codes import RULES
+from tvusage_lint.output.pages import SECTIONS, folder
 
 BLOCK = re.compile(r"```(?P<lang>\w+) path=(?P<path>\S+)\n(?P<body>.*?)```", re.DOTALL)
 

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
+import tvusage_lint.core.suppressions  # noqa: F401 - TVU900's unit
 import tvusage_lint.cpp.rules
 import tvusage_lint.link
 import tvusage_lint.python.rules
-import tvusage_lint.suppressions  # noqa: F401 - TVU900's unit
 from tests.helpers import check
-from tvusage_lint import codes
-from tvusage_lint.codes import RULES, UNITS
+from tvusage_lint.core import codes
+from tvusage_lint.core.codes import RULES, UNITS
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 PACKAGES = (tvusage_lint.python.rules, tvusage_lint.cpp.rules, tvusage_lint.link)

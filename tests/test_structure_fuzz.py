@@ -24,10 +24,10 @@ from hypothesis import strategies as st
 
 from tests import fuzzing  # noqa: F401 - loads the hypothesis profile
 from tests import structure_strategy as structures
-from tvusage_lint import discovery
-from tvusage_lint.config import Settings
+from tvusage_lint.core.config import Settings
 from tvusage_lint.engine import Engine, Result
-from tvusage_lint.index import _CYCLE, Index
+from tvusage_lint.files import discovery
+from tvusage_lint.python.index import _CYCLE, Index
 
 BUDGET = 30  # seconds for one tree; a tree takes milliseconds
 

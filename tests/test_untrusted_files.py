@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import check, run_cli, write_tree
-from tvusage_lint import reading
+from tvusage_lint.files import reading
 
 TREE = {
     "pyproject.toml": "[project]\nname = 'demo'\n",

@@ -1,3 +1,3 @@
-from tvusage_lint.cli import main
+from tvusage_lint.frontends.cli import main
 
 main()

@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tvusage_lint.config import Settings
-from tvusage_lint.discovery import Discovery, SourceFile, discover
-from tvusage_lint.entries import Entry
-from tvusage_lint.findings import Finding, crash_finding
-from tvusage_lint.index import Index, Module
+from tvusage_lint.core.config import Settings
+from tvusage_lint.core.entries import Entry
+from tvusage_lint.core.findings import Finding, crash_finding
+from tvusage_lint.core.suppressions import apply as apply_suppressions
+from tvusage_lint.files.discovery import Discovery, SourceFile, discover
 from tvusage_lint.python import facts as pyfacts
-from tvusage_lint.suppressions import apply as apply_suppressions
+from tvusage_lint.python.index import Index, Module
 
 if TYPE_CHECKING:
     from tvusage_lint.python.policy import EntryPoint
@@ -46,7 +46,7 @@ class Engine:
         overlay: Mapping[Path, bytes] | None = None,
     ) -> None:
         self.settings = settings
-        self.cache = cache  # a tvusage_lint.cache.Cache, or None
+        self.cache = cache  # a tvusage_lint.files.cache.Cache, or None
         self.jobs = jobs
         self.progress = progress  # (kind, done, total) while parsing: the CLI's progress bar
         self.overlay = overlay  # absolute path → bytes read instead of the file (editor buffers)
@@ -54,7 +54,7 @@ class Engine:
     # --- facts ----------------------------------------------------------------------------
 
     def python_facts(self, files: list[SourceFile]) -> list[pyfacts.PyFacts]:
-        from tvusage_lint import parallel
+        from tvusage_lint.files import parallel
 
         layers = any(code.startswith("TVU4") for code in self.settings.select)
         return self._facts(files, parallel.PY_LAYERS if layers else parallel.PY)  # type: ignore[return-value]
@@ -65,7 +65,7 @@ class Engine:
     def _facts(self, files: list[SourceFile], kind: str) -> list[object]:
         """Facts of one kind: cached, or read (through the overlay, under the size cap)
         and parsed."""
-        from tvusage_lint import parallel
+        from tvusage_lint.files import parallel
 
         return parallel.facts_for(
             files,
@@ -100,7 +100,7 @@ class Engine:
     # --- a run ------------------------------------------------------------------------------
 
     def run(self, paths: list[str], *, cwd: Path | None = None) -> Result:
-        from tvusage_lint.gcpause import paused
+        from tvusage_lint.files.gcpause import paused
 
         with paused():
             return self._run(paths, cwd)
@@ -168,7 +168,7 @@ class Engine:
         csrc as context, so an operator's Python caller is judged as in a full run."""
         if not any(m.report and m.facts.op_calls for m in index.modules.values()):
             return []
-        from tvusage_lint.discovery import csrc_context
+        from tvusage_lint.files.discovery import csrc_context
 
         reported = [f for f in found.python if f.report]
         return csrc_context(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import textwrap
 
-from tvusage_lint.config import Settings
+from tvusage_lint.core.config import Settings
+from tvusage_lint.core.entries import Entry
+from tvusage_lint.core.findings import Finding
 from tvusage_lint.cpp import facts, rules
-from tvusage_lint.cpp.fix import fix_text
-from tvusage_lint.entries import Entry
-from tvusage_lint.findings import Finding
+from tvusage_lint.fix.cpp import fix_text
 
 
 def source(text: str) -> str:

@@ -387,7 +387,7 @@ def test_suppressions_are_stored() -> None:
 def test_libclang_is_loaded_only_by_extract() -> None:
     code = (
         "import sys\n"
-        "import tvusage_lint.cpp.facts, tvusage_lint.cpp.rules, tvusage_lint.cpp.fix\n"
+        "import tvusage_lint.cpp.facts, tvusage_lint.cpp.rules, tvusage_lint.fix.cpp\n"
         "assert 'clang' not in sys.modules, 'imported at import time'\n"
         "tvusage_lint.cpp.facts.extract(b'int f() {}', 'x.cpp')\n"
         "assert 'clang.cindex' in sys.modules\n"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from tests.cpp.support import analyse, fixed, path_of, source
-from tvusage_lint.cpp.fix import OVERLAP, fix_text
-from tvusage_lint.findings import Edit
+from tvusage_lint.core.findings import Edit
+from tvusage_lint.fix.cpp import OVERLAP, fix_text
 
 SCHEMA = """
     TORCH_LIBRARY_FRAGMENT(torchvision, m) {

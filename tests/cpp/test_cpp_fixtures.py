@@ -7,10 +7,10 @@ from pathlib import Path
 
 from tests.cpp.support import brief
 from tests.helpers import check, write_tree
-from tvusage_lint.config import Settings
+from tvusage_lint.core.config import Settings
+from tvusage_lint.core.entries import LOGGED, MISSING
 from tvusage_lint.cpp import facts, rules
-from tvusage_lint.cpp.fix import fix_text
-from tvusage_lint.entries import LOGGED, MISSING
+from tvusage_lint.fix.cpp import fix_text
 
 CSRC = Path(__file__).parent.parent.parent / "fixtures" / "torchvision" / "csrc"
 

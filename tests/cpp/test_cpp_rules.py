@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from tests.cpp.support import analyse, brief, extract
-from tvusage_lint import config
-from tvusage_lint.config import Settings
+from tvusage_lint.core import config
+from tvusage_lint.core.config import Settings
+from tvusage_lint.core.entries import EXEMPT, LOGGED, MISSING
+from tvusage_lint.core.findings import Applicability
 from tvusage_lint.cpp import rules
-from tvusage_lint.entries import EXEMPT, LOGGED, MISSING
-from tvusage_lint.findings import Applicability
 
 NMS_MISSING = """
     namespace vision {

@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from tvusage_lint.config import Settings
+from tvusage_lint.core.config import Settings
 from tvusage_lint.cpp import facts, rules
 from tvusage_lint.cpp.stable import ABI_LEGACY, ABI_STABLE, ABI_UNKNOWN, Library, qualify
 

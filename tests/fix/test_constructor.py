@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.helpers import brief, check, fix, write_tree
-from tvusage_lint.findings import Applicability, Finding, Fix
+from tvusage_lint.core.findings import Applicability, Finding, Fix
 from tvusage_lint.fix.python import fix_text
 from tvusage_lint.fix.verify import check as verify
 

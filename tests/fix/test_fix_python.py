@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from tvusage_lint.findings import Applicability, Finding, Fix
+from tvusage_lint.core.findings import Applicability, Finding, Fix
 from tvusage_lint.fix import FixResult
 from tvusage_lint.fix import python as fixer
 from tvusage_lint.fix.python import fix_text

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.helpers import brief, check, write_tree
-from tvusage_lint.entries import EXEMPT, INHERITED, MISSING
+from tvusage_lint.core.entries import EXEMPT, INHERITED, MISSING
 
 
 def statuses(result) -> dict[str, tuple[str, str]]:

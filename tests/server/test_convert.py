@@ -6,8 +6,8 @@ from pathlib import Path
 
 from lsprotocol import types
 
-from tvusage_lint.findings import Finding
-from tvusage_lint.server import actions, convert
+from tvusage_lint.core.findings import Finding
+from tvusage_lint.frontends.server import actions, convert
 
 UTF16 = types.PositionEncodingKind.Utf16
 UTF8 = types.PositionEncodingKind.Utf8

@@ -17,8 +17,8 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from tests.helpers import run_cli, write_tree
 from tests.test_rule_pages import parse
-from tvusage_lint.codes import RULES
-from tvusage_lint.findings import Applicability
+from tvusage_lint.core.codes import RULES
+from tvusage_lint.core.findings import Applicability
 
 pytestmark = pytest.mark.asyncio
 

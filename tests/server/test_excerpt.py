@@ -6,10 +6,10 @@ import shutil
 from pathlib import Path
 
 from tests.strip import strip_logging
-from tvusage_lint.findings import Finding
+from tvusage_lint.core.findings import Finding
+from tvusage_lint.frontends.server import actions
+from tvusage_lint.frontends.server.projects import Projects, findings_by_path
 from tvusage_lint.python.facts import extract
-from tvusage_lint.server import actions
-from tvusage_lint.server.projects import Projects, findings_by_path
 
 FIXTURES = Path(__file__).parent.parent.parent / "fixtures"
 
@@ -63,7 +63,7 @@ def nms(boxes):
 
 
 def _finding(target: str, line: int) -> Finding:
-    from tvusage_lint.findings import Applicability, Fix
+    from tvusage_lint.core.findings import Applicability, Fix
 
     fix = Fix(
         title="insert",

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import write_tree
-from tvusage_lint import config
+from tvusage_lint.core import config
+from tvusage_lint.core.findings import Finding
 from tvusage_lint.engine import Engine
-from tvusage_lint.findings import Finding
+from tvusage_lint.frontends.server.projects import Projects, findings_by_path
 from tvusage_lint.python.facts import HELPER
-from tvusage_lint.server.projects import Projects, findings_by_path
 
 FIXTURES = Path(__file__).parent.parent.parent / "fixtures"
 STEPS = 24

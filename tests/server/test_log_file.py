@@ -30,7 +30,7 @@ def read_log(path: Path) -> tuple[list[tuple[str, dict]], list[tuple[str, str, s
         match = LINE.match(line)
         assert match, line
         module, text = match.groups()
-        if module != "tvusage_lint.server.wire":
+        if module != "tvusage_lint.frontends.server.wire":
             continue
         if found := MESSAGE.match(text):
             messages.append((found.group(1), json.loads(found.group(2))))

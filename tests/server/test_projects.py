@@ -7,10 +7,10 @@ import shutil
 from pathlib import Path
 
 from tests.helpers import write_tree
-from tvusage_lint import config
+from tvusage_lint.core import config
+from tvusage_lint.core.findings import Finding
 from tvusage_lint.engine import Engine
-from tvusage_lint.findings import Finding
-from tvusage_lint.server.projects import MemoryCache, Projects, findings_by_path
+from tvusage_lint.frontends.server.projects import MemoryCache, Projects, findings_by_path
 
 FIXTURES = Path(__file__).parent.parent.parent / "fixtures"
 

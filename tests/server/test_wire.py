@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from tvusage_lint.server import wire
+from tvusage_lint.frontends.server import wire
 
 
 def framed(message: dict) -> bytes:
@@ -30,14 +30,14 @@ def wire_log(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [
         re.sub(r"took \d+\.\d ms", "took N ms", r.getMessage())
         for r in caplog.records
-        if r.name == "tvusage_lint.server.wire"
+        if r.name == "tvusage_lint.frontends.server.wire"
     ]
 
 
 def test_requests_both_ways_are_timed_and_every_message_is_logged(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="tvusage_lint.server.wire")
+    caplog.set_level(logging.DEBUG, logger="tvusage_lint.frontends.server.wire")
     incoming = [
         {"jsonrpc": "2.0", "id": 1, "method": "textDocument/codeAction", "params": {}},
         {"jsonrpc": "2.0", "method": "initialized", "params": {}},
@@ -69,7 +69,7 @@ def test_requests_both_ways_are_timed_and_every_message_is_logged(
 def test_an_error_response_is_timed_as_an_error_and_a_stray_one_is_only_logged(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="tvusage_lint.server.wire")
+    caplog.set_level(logging.DEBUG, logger="tvusage_lint.frontends.server.wire")
     request = {"jsonrpc": "2.0", "id": 5, "method": "codeAction/resolve", "params": {}}
     stdin, stdout = wire.logged(io.BytesIO(framed(request)), io.BytesIO())
     read_one(stdin)

@@ -13,10 +13,10 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tvusage_lint.atomic import replace_file
-from tvusage_lint.config import DEFAULT_MAX_FILE_SIZE
-from tvusage_lint.findings import Applicability, Finding
-from tvusage_lint.reading import is_inside, read_regular
+from tvusage_lint.core.config import DEFAULT_MAX_FILE_SIZE
+from tvusage_lint.core.findings import Applicability, Finding
+from tvusage_lint.files.atomic import replace_file
+from tvusage_lint.files.reading import is_inside, read_regular
 
 # Python fix actions (Fix.action) and the params each reads (Fix.params):
 ACTIONS = {

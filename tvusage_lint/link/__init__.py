@@ -12,6 +12,6 @@ the engine, a report or a front end.
 
 from __future__ import annotations
 
-from tvusage_lint import codes
+from tvusage_lint.core import codes
 
 codes.load(__name__, __path__)

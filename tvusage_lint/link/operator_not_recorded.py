@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tvusage_lint import codes
-from tvusage_lint.findings import Finding, Fix
+from tvusage_lint.core import codes
+from tvusage_lint.core.findings import Finding, Fix
 from tvusage_lint.link.operators import OPERATOR, Operator, Unrecorded
 from tvusage_lint.python.rules.common import Context, at_header, function_fix
 

@@ -35,8 +35,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from tvusage_lint import codes
-from tvusage_lint.config import Settings
+from tvusage_lint.core import codes
+from tvusage_lint.core.config import Settings
+from tvusage_lint.core.entries import (
+    CALLER,
+    EXEMPT,
+    INHERITED,
+    KIND_OPERATOR,
+    LOGGED,
+    MISSING,
+    Entry,
+)
+from tvusage_lint.core.findings import Finding
 from tvusage_lint.cpp import rules as cpp_rules
 from tvusage_lint.cpp.facts import (
     KIND_FUNCTION,
@@ -47,19 +57,9 @@ from tvusage_lint.cpp.facts import (
     Function,
 )
 from tvusage_lint.cpp.stable import ABI_STABLE, qualify
-from tvusage_lint.discovery import SourceFile
-from tvusage_lint.entries import (
-    CALLER,
-    EXEMPT,
-    INHERITED,
-    KIND_OPERATOR,
-    LOGGED,
-    MISSING,
-    Entry,
-)
-from tvusage_lint.findings import Finding
-from tvusage_lint.index import Index, Module
+from tvusage_lint.files.discovery import SourceFile
 from tvusage_lint.python.facts import FunctionFact
+from tvusage_lint.python.index import Index, Module
 from tvusage_lint.python.policy import ROLE_FUNCTION, EntryPoint
 from tvusage_lint.python.rules.common import Context
 

@@ -35,8 +35,8 @@ no constructor logs twice.
 
 from __future__ import annotations
 
-from tvusage_lint.entries import MISSING
-from tvusage_lint.index import Index
+from tvusage_lint.core.entries import MISSING
+from tvusage_lint.python.index import Index
 
 _MAX_DEPTH = 32
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tvusage_lint.config import ScopePolicy, Settings
-from tvusage_lint.entries import (
+from tvusage_lint.core.config import ScopePolicy, Settings
+from tvusage_lint.core.entries import (
     EXEMPT,
     INHERITED,
     KIND_CLASS,
@@ -19,8 +19,8 @@ from tvusage_lint.entries import (
     MISSING,
     Entry,
 )
-from tvusage_lint.index import Index, Module
 from tvusage_lint.python.facts import FORM_OBJECT, ClassFact, FunctionFact
+from tvusage_lint.python.index import Index, Module
 from tvusage_lint.python.placement import choose_hosts, families
 
 # Roles an entry point plays; the rules pick their code from it.

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tvusage_lint.core.suppressions import scan_cpp
 from tvusage_lint.cpp import diagnostics, guard
 from tvusage_lint.cpp.facts.bodies import _function_fact
 from tvusage_lint.cpp.facts.declarations import _cindex, _parse, language, load
@@ -57,7 +58,6 @@ from tvusage_lint.cpp.facts.types import (
     failed,
 )
 from tvusage_lint.cpp.stable import scan as scan_unit
-from tvusage_lint.suppressions import scan_cpp
 
 __all__ = [
     "KIND_CONSTRUCTOR",

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tvusage_lint.core.suppressions import Suppressions
 from tvusage_lint.cpp.stable import Unit
-from tvusage_lint.suppressions import Suppressions
 
 MACRO = "C10_LOG_API_USAGE_ONCE"
 

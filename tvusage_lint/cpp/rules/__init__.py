@@ -11,7 +11,7 @@ front end.
 
 from __future__ import annotations
 
-from tvusage_lint import codes
+from tvusage_lint.core import codes
 from tvusage_lint.cpp.rules.checker import check
 from tvusage_lint.cpp.rules.common import (
     COLUMN_LIMIT,

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from tvusage_lint import codes
-from tvusage_lint.config import Settings
+from tvusage_lint.core import codes
+from tvusage_lint.core.config import Settings
 from tvusage_lint.cpp.facts import CppFacts, Function
 from tvusage_lint.cpp.rules.common import (
     FUNCTION,
@@ -22,8 +22,8 @@ from tvusage_lint.cpp.rules.common import (
     subpackage_of,
 )
 from tvusage_lint.cpp.stable import ABI_STABLE
-from tvusage_lint.entries import EXEMPT, KIND_CPP, LOGGED, MISSING, Entry
-from tvusage_lint.findings import Finding, parse_error
+from tvusage_lint.core.entries import EXEMPT, KIND_CPP, LOGGED, MISSING, Entry
+from tvusage_lint.core.findings import Finding, parse_error
 
 
 def check(

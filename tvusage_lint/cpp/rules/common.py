@@ -41,7 +41,7 @@ from tvusage_lint.cpp.facts import (
     Function,
     op_base,
 )
-from tvusage_lint.findings import Edit
+from tvusage_lint.core.findings import Edit
 
 FUNCTION = "cpp.function"  # run(site: Site) -> Finding | None
 

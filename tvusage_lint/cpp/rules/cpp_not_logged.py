@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from tvusage_lint import codes
+from tvusage_lint.core import codes
 from tvusage_lint.cpp.facts import MACRO
 from tvusage_lint.cpp.rules.common import FUNCTION, Site, insertion
-from tvusage_lint.findings import Applicability, Finding, Fix
+from tvusage_lint.core.findings import Applicability, Finding, Fix
 
 
 @codes.unit("TVU301", FUNCTION)

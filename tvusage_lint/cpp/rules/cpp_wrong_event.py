@@ -8,10 +8,10 @@ constructor logs).
 
 from __future__ import annotations
 
-from tvusage_lint import codes
+from tvusage_lint.core import codes
 from tvusage_lint.cpp.facts import KIND_CONSTRUCTOR, KIND_METHOD, MACRO
 from tvusage_lint.cpp.rules.common import FUNCTION, Site
-from tvusage_lint.findings import Applicability, Edit, Finding, Fix
+from tvusage_lint.core.findings import Applicability, Edit, Finding, Fix
 
 
 @codes.unit("TVU302", FUNCTION)

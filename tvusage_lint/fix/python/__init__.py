@@ -25,8 +25,8 @@ import sys
 
 import libcst as cst
 
-from tvusage_lint import budget
-from tvusage_lint.findings import Finding
+from tvusage_lint.core.findings import Finding
+from tvusage_lint.files import budget
 from tvusage_lint.fix import FixResult, wanted
 from tvusage_lint.fix.python.apply import _Apply
 from tvusage_lint.fix.python.plan import _Planner

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from tvusage_lint.core.suppressions import strip_comment
 from tvusage_lint.fix import constructor
 from tvusage_lint.fix.python.imports import (
     _FIRST_PARTY,
@@ -29,7 +30,6 @@ from tvusage_lint.fix.python.nodes import (
 )
 from tvusage_lint.fix.python.plan import _Plan
 from tvusage_lint.python.facts import HELPER
-from tvusage_lint.suppressions import strip_comment
 
 
 class _Apply(cst.CSTTransformer):

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from tvusage_lint.findings import Finding
+from tvusage_lint.core.findings import Finding
+from tvusage_lint.core.suppressions import strip_comment
 from tvusage_lint.fix import ACTIONS, constructor
 from tvusage_lint.fix.python.imports import (
     _parse_import,
@@ -23,7 +24,6 @@ from tvusage_lint.fix.python.nodes import (
 )
 from tvusage_lint.fix.python.sites import _Index, _Site
 from tvusage_lint.python.facts import HELPER
-from tvusage_lint.suppressions import strip_comment
 
 STYLES = ("constructor", "wrap", "after-early-return")
 

@@ -164,11 +164,11 @@ def extract(data: bytes, *, layers: bool = True) -> PyFacts:
         walk.calls_in(tree.body, scope=SCOPE_MODULE, owner="", owner_class="", top=False)
     except RecursionError:
         return failed(TOO_DEEP)
+    from tvusage_lint.core.suppressions import scan_python
     from tvusage_lint.python.layers import scan as scan_layers
 
     # op_calls names the fact types (python.facts.types): imported here, once the package is
     from tvusage_lint.python.op_calls import scan as scan_op_calls
-    from tvusage_lint.suppressions import scan_python
 
     try:
         hits = scan_layers(tree, text) if layers else ()

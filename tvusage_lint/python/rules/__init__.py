@@ -13,7 +13,7 @@ front end.
 
 from __future__ import annotations
 
-from tvusage_lint import codes
+from tvusage_lint.core import codes
 from tvusage_lint.python.rules.checker import Checker
 
 codes.load(__name__, __path__)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from tvusage_lint import codes
-from tvusage_lint.config import Settings
-from tvusage_lint.findings import Finding, crash_finding, parse_error
-from tvusage_lint.index import Index, Module
+from tvusage_lint.core import codes
+from tvusage_lint.core.config import Settings
+from tvusage_lint.core.findings import Finding, crash_finding, parse_error
+from tvusage_lint.python.index import Index, Module
 from tvusage_lint.python.policy import EntryPoint
 from tvusage_lint.python.rules import hand_rolled
 from tvusage_lint.python.rules.common import ENTRY_POINT, LOG_CALL, MODULE, Context, log_site

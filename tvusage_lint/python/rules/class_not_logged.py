@@ -6,8 +6,8 @@ except under ``--strict``, where only its own call counts.
 
 from __future__ import annotations
 
-from tvusage_lint import codes
-from tvusage_lint.findings import Finding
+from tvusage_lint.core import codes
+from tvusage_lint.core.findings import Finding
 from tvusage_lint.python.facts import ClassFact
 from tvusage_lint.python.policy import ROLE_CLASS, ROLE_DATASET, EntryPoint
 from tvusage_lint.python.rules.common import (

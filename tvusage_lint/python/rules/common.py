@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tvusage_lint.config import Settings
-from tvusage_lint.entries import MISSING
-from tvusage_lint.findings import Applicability, Finding, Fix
-from tvusage_lint.index import Index, Module
+from tvusage_lint.core.config import Settings
+from tvusage_lint.core.entries import MISSING
+from tvusage_lint.core.findings import Applicability, Finding, Fix
+from tvusage_lint.python.index import Index, Module
 from tvusage_lint.python import facts as F
 from tvusage_lint.python.facts import ClassFact, FunctionFact, LogCall
 from tvusage_lint.python.placement import init_chain

@@ -5,8 +5,8 @@ There is no automatic fix.
 
 from __future__ import annotations
 
-from tvusage_lint import codes
-from tvusage_lint.findings import Finding
+from tvusage_lint.core import codes
+from tvusage_lint.core.findings import Finding
 from tvusage_lint.python.policy import BREAK_NO_SUPER, ROLE_DATASET, EntryPoint
 from tvusage_lint.python.rules.common import ENTRY_POINT, Context, at_header, short, unlogged
 

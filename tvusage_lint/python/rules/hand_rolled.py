@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tvusage_lint import codes
-from tvusage_lint.config import Settings
-from tvusage_lint.findings import Finding
-from tvusage_lint.index import Module
+from tvusage_lint.core import codes
+from tvusage_lint.core.config import Settings
+from tvusage_lint.core.findings import Finding
+from tvusage_lint.python.index import Module
 from tvusage_lint.python.layers import LayerHit
 
 LAYER = "python.layer"  # run(module, hits: the torch.nn hits) -> list[Finding]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tvusage_lint import codes
-from tvusage_lint.findings import Finding
-from tvusage_lint.index import Module
+from tvusage_lint.core import codes
+from tvusage_lint.core.findings import Finding
+from tvusage_lint.python.index import Module
 from tvusage_lint.python import layers as L
 from tvusage_lint.python.layers import LayerHit
 from tvusage_lint.python.rules.hand_rolled import LAYER, at_hit, of

@@ -7,8 +7,8 @@ it are accepted. A call before ``super().__init__()`` is TVU202's.
 
 from __future__ import annotations
 
-from tvusage_lint import codes
-from tvusage_lint.findings import Finding
+from tvusage_lint.core import codes
+from tvusage_lint.core.findings import Finding
 from tvusage_lint.python.facts import FunctionFact
 from tvusage_lint.python.rules.common import (
     LOG_CALL,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tvusage_lint import codes
-from tvusage_lint.findings import Finding, Fix
+from tvusage_lint.core import codes
+from tvusage_lint.core.findings import Finding, Fix
 from tvusage_lint.python import facts as F
 from tvusage_lint.python.rules.common import LOG_CALL, SAFE, Context, LogSite, at_call
 

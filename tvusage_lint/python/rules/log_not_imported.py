@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from tvusage_lint import codes
-from tvusage_lint.findings import Finding, Fix
-from tvusage_lint.index import Module
+from tvusage_lint.core import codes
+from tvusage_lint.core.findings import Finding, Fix
+from tvusage_lint.python.index import Module
 from tvusage_lint.python import facts as F
 from tvusage_lint.python.rules.common import MODULE, SAFE, Context, at_call, log_site
 

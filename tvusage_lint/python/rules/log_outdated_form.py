@@ -5,8 +5,8 @@ Such a call gets no other call finding: its rewrite settles the rest.
 
 from __future__ import annotations
 
-from tvusage_lint import codes
-from tvusage_lint.findings import Finding
+from tvusage_lint.core import codes
+from tvusage_lint.core.findings import Finding
 from tvusage_lint.python import facts as F
 from tvusage_lint.python.rules.common import LOG_CALL, Context, LogSite, at_call, rewrite_fix
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tvusage_lint import codes
-from tvusage_lint.findings import Finding
+from tvusage_lint.core import codes
+from tvusage_lint.core.findings import Finding
 from tvusage_lint.python.policy import ROLE_CLASS, ROLE_DATASET, ROLE_DATASET_ROOT, EntryPoint
 from tvusage_lint.python.rules.common import (
     ENTRY_POINT,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from tvusage_lint.findings import Edit, Finding
+from tvusage_lint.core.findings import Edit, Finding
 from tvusage_lint.fix import FixResult, wanted
 
 OVERLAP = "overlaps another fix; run the fixer again"

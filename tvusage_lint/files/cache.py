@@ -33,8 +33,8 @@ import typing
 from pathlib import Path
 
 from tvusage_lint import __version__
-from tvusage_lint.discovery import project_root
-from tvusage_lint.reading import read_regular
+from tvusage_lint.files.discovery import project_root
+from tvusage_lint.files.reading import read_regular
 
 __all__ = ["Cache", "cache_file_name", "cache_folder", "content_key", "project_root"]
 
@@ -235,7 +235,7 @@ class Cache:
         if len(header) > _MAX_HEADER or header != _header():
             self._unusable("not a store of this tvusage-lint version")
             return
-        from tvusage_lint.gcpause import paused
+        from tvusage_lint.files.gcpause import paused
 
         try:
             with paused():  # millions of acyclic facts: collections would walk them for nothing
@@ -279,7 +279,7 @@ class Cache:
         than half of the store, so it stays near the size of the tree."""
         if not self.dirty or self.folder is None or self.file is None:
             return
-        from tvusage_lint.atomic import replace_file
+        from tvusage_lint.files.atomic import replace_file
 
         keep = self.used if keep is None else keep
         data = self.entries

@@ -37,11 +37,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tvusage_lint import config as cfg
-from tvusage_lint.discovery import Discovery, SourceFile
+from tvusage_lint.core import config as cfg
 from tvusage_lint.engine import Engine, build_index
-from tvusage_lint.index import Index, Module
+from tvusage_lint.files.discovery import Discovery, SourceFile
 from tvusage_lint.python.facts import FORM_OBJECT, ClassFact, FunctionFact, PyFacts
+from tvusage_lint.python.index import Index, Module
 
 if TYPE_CHECKING:
     from tvusage_lint.python.policy import EntryPoint, Policy

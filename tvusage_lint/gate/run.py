@@ -8,11 +8,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tvusage_lint import baseline as bl
+from tvusage_lint.core.findings import Finding
 from tvusage_lint.engine import Engine, Result
-from tvusage_lint.events import Catalogue, EventDiff
-from tvusage_lint.findings import Finding
-from tvusage_lint.gitbase import BaseTree
+from tvusage_lint.gate import baseline as bl
+from tvusage_lint.gate.gitbase import BaseTree
+from tvusage_lint.output.events import Catalogue, EventDiff
 
 
 def write_baseline(file: Path, findings: list[Finding]) -> str:
@@ -50,7 +50,7 @@ def apply_baseline(
 def start_base(engine: Engine, paths: list[str], ref: str) -> BaseTree:
     """Resolve the merge base now (a bad ref fails before any analysis) and let git
     export it while the checkout is analysed; close it (or use it as a context manager)."""
-    from tvusage_lint import diffbase
+    from tvusage_lint.gate import diffbase
 
     cwd = Path.cwd()
     absolute = [Path(os.path.normpath(cwd / p)) for p in paths]
@@ -61,7 +61,7 @@ def only_new(
     engine: Engine, paths: list[str], tree: BaseTree, result: Result, findings: list[Finding]
 ) -> tuple[list[Finding], str]:
     """``findings`` (already filtered by a baseline) that are new since the merge base."""
-    from tvusage_lint import diffbase
+    from tvusage_lint.gate import diffbase
 
     cwd = Path.cwd()
     base = tree.wait()
@@ -80,8 +80,8 @@ def event_changes(engine: Engine, paths: list[str], tree: BaseTree, head: Catalo
     """Events added, removed and renamed since the merge base (``events --diff-base``)."""
     from dataclasses import replace
 
-    from tvusage_lint import diffbase
-    from tvusage_lint import events as ev
+    from tvusage_lint.gate import diffbase
+    from tvusage_lint.output import events as ev
 
     cwd = Path.cwd()
     base = tree.wait()

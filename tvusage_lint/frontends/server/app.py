@@ -27,15 +27,15 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from tvusage_lint import __version__
-from tvusage_lint.config import DEFAULT_MAX_FILE_SIZE, ConfigError, Settings
-from tvusage_lint.discovery import SourceFile
-from tvusage_lint.findings import Finding
+from tvusage_lint.core.config import DEFAULT_MAX_FILE_SIZE, ConfigError, Settings
+from tvusage_lint.core.findings import Finding
+from tvusage_lint.files.discovery import SourceFile
+from tvusage_lint.files.reading import read_regular
 from tvusage_lint.fix import wanted
-from tvusage_lint.fixing import ROUNDS, decode
+from tvusage_lint.fix.apply import ROUNDS, decode
+from tvusage_lint.frontends.server import actions, convert
+from tvusage_lint.frontends.server.projects import Project, Projects, findings_by_path
 from tvusage_lint.python.facts import PyFacts
-from tvusage_lint.reading import read_regular
-from tvusage_lint.server import actions, convert
-from tvusage_lint.server.projects import Project, Projects, findings_by_path
 
 log = logging.getLogger(__name__)
 
@@ -781,7 +781,7 @@ def serve(*, use_disk_cache: bool = True, log_file: str | None = None) -> None:
     every message both ways and each request's time in that file (wire.py)."""
     server = make_server(use_disk_cache=use_disk_cache)
     if log_file:
-        from tvusage_lint.server import wire
+        from tvusage_lint.frontends.server import wire
 
         wire.start_io(server, log_file)
     else:

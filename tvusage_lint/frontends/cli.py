@@ -31,7 +31,7 @@ def _codes(values: tuple[str, ...]) -> list[str]:
 
 
 def _settings(paths: tuple[str, ...], config: str | None, **cli: object):
-    from tvusage_lint import config as cfg
+    from tvusage_lint.core import config as cfg
 
     try:
         if config:
@@ -63,12 +63,12 @@ def _engine(settings, paths: tuple[str, ...], no_cache: bool, jobs: int, *, bar:
 
     cache = None
     if not no_cache:
-        from tvusage_lint.cache import Cache, project_root
+        from tvusage_lint.files.cache import Cache, project_root
 
         cache = Cache(project_root(Path(paths[0]) if paths else Path.cwd()))
     progress = None
     if bar:
-        from tvusage_lint.progress import for_terminal
+        from tvusage_lint.frontends.progress import for_terminal
 
         progress = for_terminal(sys.stderr)
     return Engine(settings, cache=cache, jobs=jobs, progress=progress), cache
@@ -77,7 +77,7 @@ def _engine(settings, paths: tuple[str, ...], no_cache: bool, jobs: int, *, bar:
 @contextlib.contextmanager
 def _usage_errors() -> Iterator[None]:
     """A mistake found past option parsing (a path, a git ref, a baseline): one line, exit 2."""
-    from tvusage_lint.discovery import UsageError
+    from tvusage_lint.files.discovery import UsageError
 
     try:
         yield
@@ -227,7 +227,7 @@ def check(
     base = _start_base(engine, paths, diff_base) if diff_base else None
     changed: list[str] = []
     if fix and not diff:
-        from tvusage_lint.fixing import fix_until_stable
+        from tvusage_lint.fix.apply import fix_until_stable
 
         with _usage_errors():
             result, outcome = fix_until_stable(engine, list(paths), unsafe=unsafe_fixes)
@@ -237,7 +237,7 @@ def check(
         result = _run(engine, paths)
         warnings = list(result.warnings)
         if diff:
-            from tvusage_lint.fixing import apply_fixes
+            from tvusage_lint.fix.apply import apply_fixes
 
             outcome = apply_fixes(
                 result, unsafe=unsafe_fixes, write=False, limit=settings.max_file_size
@@ -258,7 +258,7 @@ def check(
     for message in stale:
         click.echo(f"tvusage-lint: {message}", err=True)
     if fmt == "json" and (fix or diff):
-        from tvusage_lint import report
+        from tvusage_lint.output import report
 
         _write(report.fix_json(findings, renames, outcome.diff if diff else None), output)
     elif not diff:
@@ -266,7 +266,7 @@ def check(
     if fix and not diff and changed and not quiet and fmt == "text" and output is None:
         click.echo(f"Fixed {len(changed)} file{'s' if len(changed) != 1 else ''}.", err=True)
     if fmt != "json" and renames:
-        from tvusage_lint import events as ev
+        from tvusage_lint.output import events as ev
 
         for line in ev.renames_to_text(renames):
             click.echo(line, err=True)
@@ -280,7 +280,7 @@ def check(
 def _fix_renames(engine, paths: tuple[str, ...], result, outcome) -> tuple:
     """Event renames the fixes cause: the catalogue before and after (``--diff``: the
     fixed text analysed as an overlay, nothing written)."""
-    from tvusage_lint import events as ev
+    from tvusage_lint.output import events as ev
 
     if outcome.before is not None:  # --fix: the first run and the last
         before, after = outcome.before, result
@@ -307,7 +307,7 @@ def _gate(
     quiet: bool,
 ) -> tuple[list, list[str]]:
     """Baseline and --diff-base filtering (tvusage_lint.gate); --write-baseline exits here."""
-    from tvusage_lint import gate
+    from tvusage_lint.gate import run as gate
 
     findings, stale = result.findings, []
     with _usage_errors():
@@ -329,7 +329,7 @@ def _gate(
 def _start_base(engine, paths: tuple[str, ...], ref: str):
     """The merge base, exported by git while the checkout is analysed; removed when the
     command ends, however it ends (a resource of the click context)."""
-    from tvusage_lint import gate
+    from tvusage_lint.gate import run as gate
 
     with _usage_errors():
         tree = gate.start_base(engine, list(paths), ref)
@@ -339,16 +339,16 @@ def _start_base(engine, paths: tuple[str, ...], ref: str):
 def _emit_findings(
     findings, files: int, fmt: str, output: str | None, quiet: bool, settings
 ) -> None:
-    from tvusage_lint import report
+    from tvusage_lint.output import report
 
     if fmt == "json":
         _write(report.to_json(findings), output)
     elif fmt == "github":
-        from tvusage_lint import github
+        from tvusage_lint.output import github
 
         _write(github.to_github(findings), output)
     elif fmt == "sarif":
-        from tvusage_lint import sarif
+        from tvusage_lint.output import sarif
 
         _write(sarif.to_sarif(findings), output)
     else:
@@ -415,7 +415,7 @@ def coverage(
     """List every entry point: logged | inherited (via X) | missing | exempt, with totals."""
     if not paths:
         raise Failure("no PATH given (try `tvusage-lint coverage torchvision/`)")
-    from tvusage_lint import report
+    from tvusage_lint.output import report
 
     settings = _settings(paths, config, strict=strict)
     engine, cache = _engine(settings, paths, no_cache, jobs, bar=fmt == "table")
@@ -442,7 +442,7 @@ def _coverage_table(entries, totals, show: str, output: str | None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from tvusage_lint import report
+    from tvusage_lint.output import report
 
     if output is not None:
         handle = open(output, "w", encoding="utf-8")  # noqa: SIM115
@@ -535,7 +535,7 @@ def events(
         raise Failure("--diff-base and --compare are two baselines; give one")
     if fail_on_removed and not (diff_base or compare):
         raise Failure("--fail-on-removed needs --diff-base REF or --compare OLD.json")
-    from tvusage_lint import events as ev
+    from tvusage_lint.output import events as ev
 
     saved = None
     if compare:
@@ -551,7 +551,7 @@ def events(
     warnings = list(result.warnings)
     if base is not None or saved is not None:
         if base is not None:
-            from tvusage_lint import gate
+            from tvusage_lint.gate import run as gate
 
             with _usage_errors():
                 changes = gate.event_changes(engine, list(paths), base, cat)
@@ -577,7 +577,7 @@ def events(
 @main.command(name="rules")
 def rules_command() -> None:
     """List every rule: code, name, default, fix."""
-    from tvusage_lint.codes import RULES
+    from tvusage_lint.core.codes import RULES
 
     for code, info in RULES.items():
         default = "on " if info.default else "off"
@@ -589,7 +589,7 @@ def rules_command() -> None:
 @click.argument("code")
 def explain(code: str) -> None:
     """Print the documentation page of rule CODE."""
-    from tvusage_lint import pages
+    from tvusage_lint.output import pages
 
     try:
         click.echo(pages.read(code.upper()).rstrip() + "\n", nl=False)
@@ -606,6 +606,6 @@ def explain(code: str) -> None:
 )
 def server(no_cache: bool, log_file: str | None) -> None:
     """Run the Language Server on stdin/stdout (diagnostics, quick fixes, fix all)."""
-    from tvusage_lint.server.app import serve
+    from tvusage_lint.frontends.server.app import serve
 
     serve(use_disk_cache=not no_cache, log_file=log_file)

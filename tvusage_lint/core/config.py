@@ -14,7 +14,7 @@ import sys
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from tvusage_lint import codes
+from tvusage_lint.core import codes
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -13,10 +13,11 @@ import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tvusage_lint.config import DEFAULT_MAX_FILE_SIZE
-from tvusage_lint.discovery import SourceFile, project_root
+from tvusage_lint.core.config import DEFAULT_MAX_FILE_SIZE
+from tvusage_lint.core.findings import Finding
 from tvusage_lint.engine import Engine, Result
-from tvusage_lint.findings import Finding
+from tvusage_lint.files.discovery import SourceFile, project_root
+from tvusage_lint.files.reading import read_regular
 from tvusage_lint.fix import (
     CHANGED,
     FixResult,
@@ -26,7 +27,6 @@ from tvusage_lint.fix import (
     wanted,
     write_atomic,
 )
-from tvusage_lint.reading import read_regular
 
 
 @dataclass
@@ -82,7 +82,7 @@ def fix_source(
         from tvusage_lint.fix.python import fix_text
 
         return fix_text(text, findings, unsafe=unsafe, module_name=source.module)
-    from tvusage_lint.cpp.fix import fix_text as cpp_fix_text
+    from tvusage_lint.fix.cpp import fix_text as cpp_fix_text
 
     return cpp_fix_text(text, findings, unsafe=unsafe)
 

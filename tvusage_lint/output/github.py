@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from tvusage_lint.codes import RULES
-from tvusage_lint.findings import Finding
+from tvusage_lint.core.codes import RULES
+from tvusage_lint.core.findings import Finding
 
 BUDGET = 10
 RANKS: tuple[tuple[str, ...], ...] = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import tvusage_lint
-from tvusage_lint.codes import RULES
+from tvusage_lint.core.codes import RULES
 
 SECTIONS = (
     "What it does",

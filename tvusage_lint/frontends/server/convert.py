@@ -14,8 +14,8 @@ import re
 
 from lsprotocol import types
 
-from tvusage_lint import pages
-from tvusage_lint.findings import Finding
+from tvusage_lint.core.findings import Finding
+from tvusage_lint.output import pages
 
 SOURCE = "tvusage-lint"
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")

@@ -18,8 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from tvusage_lint.discovery import UsageError
-from tvusage_lint.findings import Finding
+from tvusage_lint.core.findings import Finding
+from tvusage_lint.files.discovery import UsageError
 
 HEADER = {"tvusage-lint-baseline": 1}
 

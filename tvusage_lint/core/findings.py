@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from tvusage_lint import codes
+from tvusage_lint.core import codes
 
 FILE = "file"  # run(path, message, line, column) -> Finding: called by the drivers themselves
 

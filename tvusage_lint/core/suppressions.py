@@ -12,8 +12,8 @@ import io
 import re
 import tokenize
 
-from tvusage_lint import codes
-from tvusage_lint.findings import Applicability, Finding, Fix
+from tvusage_lint.core import codes
+from tvusage_lint.core.findings import Applicability, Finding, Fix
 
 _PY = re.compile(r"#\s*tvusage:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
 _CPP = re.compile(r"//\s*tvusage:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)

@@ -15,9 +15,9 @@ import os
 from collections import Counter
 from pathlib import Path
 
+from tvusage_lint.core.findings import Finding
 from tvusage_lint.engine import Engine, Result
-from tvusage_lint.findings import Finding
-from tvusage_lint.gitbase import Base, GitError
+from tvusage_lint.gate.gitbase import Base, GitError
 
 # Names of files the base export needs: Python sources; C++ ones come from the settings.
 PYTHON_PATTERNS = ("*.py",)

@@ -18,9 +18,9 @@ _RUNS: dict[Path, dict[Path, list[Any]]] = {}
 
 
 def _package_findings(path: Path) -> list[Any]:
-    from tvusage_lint import config
-    from tvusage_lint.discovery import package_root
+    from tvusage_lint.core import config
     from tvusage_lint.engine import Engine
+    from tvusage_lint.files.discovery import package_root
 
     root = package_root(path.parent)
     top = path.parent

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from tvusage_lint.discovery import UsageError
+from tvusage_lint.files.discovery import UsageError
 
 SAFE_CONFIG = (
     "-c",

@@ -18,8 +18,8 @@ from pathlib import PurePosixPath
 from urllib.parse import quote
 
 from tvusage_lint import __version__
-from tvusage_lint.codes import RULES, RuleInfo
-from tvusage_lint.findings import Finding, Fix
+from tvusage_lint.core.codes import RULES, RuleInfo
+from tvusage_lint.core.findings import Finding, Fix
 
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -76,7 +76,7 @@ def _rule(info: RuleInfo) -> dict[str, object]:
 
 def _page(code: str) -> str:
     """The rule page, or "" while it is not written yet."""
-    from tvusage_lint import pages
+    from tvusage_lint.output import pages
 
     try:
         return pages.read(code).strip()

@@ -25,10 +25,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from tvusage_lint.discovery import SourceFile
-from tvusage_lint.findings import Applicability, Finding
+from tvusage_lint.core.findings import Applicability, Finding
+from tvusage_lint.files.discovery import SourceFile
 from tvusage_lint.fix import FixResult, wanted
-from tvusage_lint.fixing import fix_source
+from tvusage_lint.fix.apply import fix_source
 from tvusage_lint.python.facts import HELPER, PyFacts
 
 UNFIXABLE_BY_COMMENT = ("TVU001", "TVU900")  # a parse error; a suppression itself

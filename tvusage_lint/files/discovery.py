@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tvusage_lint.reading import classify, is_inside
+from tvusage_lint.files.reading import classify, is_inside
 
 SKIP_DIRS = {
     ".git",

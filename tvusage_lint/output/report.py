@@ -11,9 +11,9 @@ from collections import Counter
 from collections.abc import Iterable
 
 from tvusage_lint import __version__
-from tvusage_lint.codes import RULES
-from tvusage_lint.entries import CALLER, EXEMPT, INHERITED, LOGGED, MISSING, Entry
-from tvusage_lint.findings import Applicability, Finding
+from tvusage_lint.core.codes import RULES
+from tvusage_lint.core.entries import CALLER, EXEMPT, INHERITED, LOGGED, MISSING, Entry
+from tvusage_lint.core.findings import Applicability, Finding
 
 
 def finding_line(f: Finding, *, color: bool = False, show_fix: bool = True) -> str:

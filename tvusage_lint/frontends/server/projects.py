@@ -21,10 +21,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tvusage_lint import config as cfg
+from tvusage_lint.core import config as cfg
+from tvusage_lint.core.findings import Finding
 from tvusage_lint.engine import Result
-from tvusage_lint.findings import Finding
-from tvusage_lint.server.incremental import LiveEngine, Memory
+from tvusage_lint.frontends.server.incremental import LiveEngine, Memory
 
 
 class MemoryCache:
@@ -35,7 +35,7 @@ class MemoryCache:
     """
 
     def __init__(self, disk: object | None = None) -> None:
-        self.disk = disk  # a tvusage_lint.cache.Cache, read until the first run is over
+        self.disk = disk  # a tvusage_lint.files.cache.Cache, read until the first run is over
         self.entries: dict[str, object] = {}
         self._used: list[set[str]] = [set(), set()]  # keys the last run and this one used
 
@@ -161,7 +161,7 @@ class Projects:
 
     def for_file(self, path: Path) -> Project:
         """The project of ``path``; ``ConfigError`` when its configuration is broken."""
-        from tvusage_lint.cache import project_root
+        from tvusage_lint.files.cache import project_root
 
         folder = path.parent if path.parent.is_dir() else Path.cwd()
         config = cfg.find_pyproject(folder)
@@ -172,7 +172,7 @@ class Projects:
             settings = load_settings(config)
             disk = None
             if self.use_disk_cache:
-                from tvusage_lint.cache import Cache
+                from tvusage_lint.files.cache import Cache
 
                 disk = Cache(root)
             project = Project(root, config, settings, _stamp(config), MemoryCache(disk))

@@ -11,11 +11,11 @@ from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from pathlib import Path
 
-from tvusage_lint import budget
-from tvusage_lint.cache import Cache, content_key
-from tvusage_lint.config import DEFAULT_MAX_FILE_SIZE
-from tvusage_lint.discovery import SourceFile
-from tvusage_lint.reading import read_regular, too_large
+from tvusage_lint.core.config import DEFAULT_MAX_FILE_SIZE
+from tvusage_lint.files import budget
+from tvusage_lint.files.cache import Cache, content_key
+from tvusage_lint.files.discovery import SourceFile
+from tvusage_lint.files.reading import read_regular, too_large
 
 PARSE_SECONDS = 20.0  # one file's facts; generous for a loaded 2-core machine (typical: ms)
 _CRASHED = "the parser crashed on this file (its process died); please report it"

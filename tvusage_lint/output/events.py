@@ -31,12 +31,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tvusage_lint import __version__
-from tvusage_lint.entries import INHERITED, KIND_CLASS, KIND_CPP, KIND_OPERATOR, LOGGED, Entry
+from tvusage_lint.core.entries import INHERITED, KIND_CLASS, KIND_CPP, KIND_OPERATOR, LOGGED, Entry
 
 if TYPE_CHECKING:
-    from tvusage_lint.index import Index, Module
     from tvusage_lint.python.emission import Emitted
     from tvusage_lint.python.facts import HelperFact, LogCall
+    from tvusage_lint.python.index import Index, Module
 
 LANGUAGE_PYTHON = "python"
 LANGUAGE_CPP = "cpp"
