@@ -1,8 +1,12 @@
 """Fixes: turn fixable findings into new file text, verify it, write it atomically.
 
 Python fixes are carried out with libcst (``fix.python``), C++ fixes are
-offset edits (``cpp.fix``). Both are imported only when fixing. Every fix
-action a Python rule can emit is listed in ``ACTIONS``.
+offset edits (``fix.cpp``). Both are imported only when fixing. Every fix
+action a Python rule can emit is listed in ``ACTIONS``; ``fix.apply`` runs the
+rounds of ``--fix``.
+
+May import: the engine (``fix.apply`` re-runs it after each round) and every
+stage below it; never the gate or a front end. Only this folder imports libcst.
 """
 
 from __future__ import annotations
