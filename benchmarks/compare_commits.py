@@ -9,7 +9,8 @@ this interpreter (``python -m tvusage_lint``, the commit's own code first on
 ``sys.path``; the dependencies are this environment's), with ``--no-cache`` and the same
 working directory, so the paths in the output are the same. Every tree is copied once to a
 temporary folder with a bare ``pyproject.toml``, so a configuration around it does not
-count. Prints one line per (tree, command): ``same`` or ``DIFFERS`` with the first line
+count. ``--all-rules`` adds ``check --select ALL --strict`` and the fixes' ``--diff`` (the
+opt-in rules and every fix). Prints one line per (tree, command): ``same`` or ``DIFFERS`` with the first line
 that differs, and exits 1 when anything differs. ``NEW`` may be ``WORKTREE``: the working
 tree as it is, uncommitted changes included.
 """
@@ -30,6 +31,17 @@ COMMANDS = (
     ("check", ["check", "--format", "json", "--exit-zero"]),
     ("coverage", ["coverage", "--format", "json"]),
     ("events", ["events", "--format", "json"]),
+)
+# --all-rules: every rule (the opt-in TVU208 and TVU4xx too), strict, and the fixes' diff
+ALL_RULES = (
+    (
+        "check, every rule, strict",
+        ["check", "--format", "json", "--exit-zero", "--select", "ALL", "--strict"],
+    ),
+    (
+        "check --diff, every rule, unsafe fixes",
+        ["check", "--format", "json", "--exit-zero", "--select", "ALL", "--diff", "--unsafe-fixes"],
+    ),
 )
 
 
@@ -69,6 +81,11 @@ def main() -> int:
     parser.add_argument("base")
     parser.add_argument("new", help="a commit, or WORKTREE for the working tree")
     parser.add_argument("--tree", action="append", required=True, help="a torchvision/ folder")
+    parser.add_argument(
+        "--all-rules",
+        action="store_true",
+        help="also compare check with every rule and --strict, and the fixes' --diff",
+    )
     opts = parser.parse_args()
     differs = 0
     with tempfile.TemporaryDirectory() as tmp:
@@ -86,7 +103,7 @@ def main() -> int:
             cwd = work / f"tree{t}"
             shutil.copytree(src, cwd / "target" / src.name, symlinks=True)
             (cwd / "target" / "pyproject.toml").write_text("[project]\nname = 'x'\n")
-            for name, args in COMMANDS:
+            for name, args in COMMANDS + (ALL_RULES if opts.all_rules else ()):
                 outputs = [
                     run(codes[rev], [*args], cwd, work / f"cache{i}")
                     for i, rev in enumerate((opts.base, opts.new))
