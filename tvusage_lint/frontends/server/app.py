@@ -21,6 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import overload
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -40,6 +41,9 @@ from tvusage_lint.python.facts import PyFacts
 log = logging.getLogger(__name__)
 
 DEBOUNCE = 0.0  # seconds before a check starts (0: as soon as the messages read are handled)
+# seconds of quiet after a check before the edited document's fix-all is computed ahead,
+# so that the menu a person opens later finds it ready (None: only when asked)
+FIX_AHEAD = 0.2
 FIX_ALL = "source.fixAll.tvusage"
 FIX_ALL_TITLE = "Fix all safe tvusage-lint findings"
 _SUFFIXES = (".py", ".pyi", ".cpp", ".cu", ".mm", ".h", ".cc", ".cuh", ".hpp")
@@ -96,10 +100,19 @@ class Pending:
 
 
 class Server(LanguageServer):
-    def __init__(self, *, use_disk_cache: bool = True, debounce: float = DEBOUNCE) -> None:
+    def __init__(
+        self,
+        *,
+        use_disk_cache: bool = True,
+        debounce: float = DEBOUNCE,
+        fix_ahead: float | None = FIX_AHEAD,
+    ) -> None:
         super().__init__("tvusage-lint", __version__)
         self.projects = Projects(use_disk_cache=use_disk_cache)
         self.debounce = debounce
+        self.fix_ahead = fix_ahead
+        self.ahead: dict[str, asyncio.TimerHandle] = {}  # uri → its fix-all, due when quiet
+        self.changes = 0  # bumped at every scheduled check: a fix-all ahead stops on a change
         self.checked: dict[str, Checked] = {}  # uri → last check
         self.project_of: dict[str, Project | None] = {}  # open uri → its project
         self.pending: dict[int, Pending] = {}  # id(project) → its next check
@@ -155,6 +168,8 @@ class Server(LanguageServer):
     def closed(self, uri: str) -> None:
         project = self.project_of.pop(uri, None)
         self.checked.pop(uri, None)
+        if (handle := self.ahead.pop(uri, None)) is not None:
+            handle.cancel()
         if not self.pull:
             self.text_document_publish_diagnostics(
                 types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
@@ -230,6 +245,9 @@ class Server(LanguageServer):
     # --- checking --------------------------------------------------------------------
 
     def schedule(self, project: Project, uri: str | None = None) -> Pending:
+        self.changes += 1
+        if uri is not None and (handle := self.ahead.pop(uri, None)) is not None:
+            handle.cancel()
         pending = self.pending.setdefault(id(project), Pending())
         pending.dirty = True
         if uri is not None:
@@ -263,6 +281,7 @@ class Server(LanguageServer):
                     continue
                 (result, facts), cpu = result
                 self._publish(project, docs, result, facts, edited)
+                self._plan_fix_ahead(project, docs, edited)
                 if not self.warmed:  # the first code action should not pay for the import
                     self.warmed = True
                     loop.run_in_executor(self.worker, _load_fixers)
@@ -318,6 +337,67 @@ class Server(LanguageServer):
                 )
         if others_changed and self.refresh:
             self.workspace_diagnostic_refresh(None)
+
+    def _plan_fix_ahead(self, project: Project, docs: Buffers, edited: set[str]) -> None:
+        """Once the edited documents' diagnostics are out, their fix-all is due after
+        ``fix_ahead`` seconds of quiet (none when nothing is safely fixable)."""
+        if self.fix_ahead is None:
+            return
+        loop = asyncio.get_running_loop()
+        for path, buffer in docs.items():
+            checked = self.checked.get(buffer.uri)
+            if (
+                buffer.uri not in edited
+                or checked is None
+                or checked.version != buffer.version
+                or checked.fixed_all is not None
+                or not any(wanted(f, unsafe=False) for f in checked.findings)
+            ):
+                continue
+            if (handle := self.ahead.pop(buffer.uri, None)) is not None:
+                handle.cancel()
+            self.ahead[buffer.uri] = loop.call_later(
+                self.fix_ahead, self._fix_ahead, project, buffer.uri, path, checked
+            )
+
+    def _fix_ahead(self, project: Project, uri: str, path: Path, checked: Checked) -> None:
+        """Still quiet: compute the fix-all of ``checked`` in the worker (where code actions
+        are answered, so a request waits for it rather than computing it twice)."""
+        self.ahead.pop(uri, None)
+        if self.stopping or self.checked.get(uri) is not checked:
+            return
+        pending = self.pending.get(id(project))
+        if pending is not None and pending.task is not None:
+            return  # a check is due: it plans its own
+        buffers = self.buffers()
+        if path not in buffers or buffers[path].version != checked.version:
+            return
+        asyncio.get_running_loop().run_in_executor(
+            self.worker, self._compute_ahead, uri, path, buffers, checked, self.changes
+        )
+
+    def _compute_ahead(
+        self, uri: str, path: Path, buffers: Buffers, checked: Checked, changes: int
+    ) -> None:
+        """The worker's side of ``_fix_ahead``: stops between rounds at any change."""
+        if checked.fixed_all is not None or self.changes != changes:
+            return
+        started = time.perf_counter()
+        try:
+            fixed = self.fix_all(path, buffers, checked, stale=lambda: self.changes != changes)
+        except Exception:  # noqa: BLE001 - a request computes it again, and says why
+            log.exception("fix-all ahead failed")
+            return
+        if fixed is None:
+            return
+        if checked.fixed_all is None:
+            checked.fixed_all = fixed
+        log.debug(
+            "fix-all of %s version %s computed ahead: %.1f ms",
+            uri,
+            checked.version,
+            (time.perf_counter() - started) * 1000,
+        )
 
     async def fresh(self, uri: str) -> Checked | None:
         """The check of ``uri``'s current text (waiting for it if one is due)."""
@@ -427,9 +507,7 @@ class Server(LanguageServer):
                 )
             )
         elif want_all and fixable:
-            if checked.fixed_all is None:
-                checked.fixed_all = self.fix_all(path, buffers, checked)
-            changes = checked.fixed_all
+            changes = self.fixed_all(path, buffers, checked)
             if changes:
                 out.append(
                     types.CodeAction(
@@ -452,9 +530,7 @@ class Server(LanguageServer):
             return action
         path = next(p for p, b in buffers.items() if b is buffer)
         if data.get("fix_all"):
-            if checked.fixed_all is None:
-                checked.fixed_all = self.fix_all(path, buffers, checked)
-            changes = checked.fixed_all
+            changes = self.fixed_all(path, buffers, checked)
         else:
             key = tuple(data.get("key") or ())
             finding = next(
@@ -465,6 +541,19 @@ class Server(LanguageServer):
         if changes:
             action.edit = self.workspace_edit(changes, buffers)
         return action
+
+    def fixed_all(self, path: Path, buffers: Buffers, checked: Checked) -> list[actions.FileChange]:
+        """The fix-all of ``checked``: computed ahead, or now (worker thread)."""
+        if checked.fixed_all is None:
+            started = time.perf_counter()
+            checked.fixed_all = self.fix_all(path, buffers, checked)
+            log.debug(
+                "fix-all of %s version %s computed on request: %.1f ms",
+                buffers[path].uri,
+                checked.version,
+                (time.perf_counter() - started) * 1000,
+            )
+        return checked.fixed_all
 
     def _selected(
         self, checked: Checked, params: types.CodeActionParams
@@ -489,14 +578,29 @@ class Server(LanguageServer):
                 out.append((d, f))
         return out
 
+    @overload
     def fix_all(
         self, path: Path, buffers: Buffers, checked: Checked | None = None
-    ) -> list[actions.FileChange]:
+    ) -> list[actions.FileChange]: ...
+
+    @overload
+    def fix_all(
+        self, path: Path, buffers: Buffers, checked: Checked | None, stale: Callable[[], bool]
+    ) -> list[actions.FileChange] | None: ...
+
+    def fix_all(
+        self,
+        path: Path,
+        buffers: Buffers,
+        checked: Checked | None = None,
+        stale: Callable[[], bool] | None = None,
+    ) -> list[actions.FileChange] | None:
         """``check --fix FILE`` on the buffers: safe fixes, rounds until nothing changes.
 
         The first round takes the findings of ``checked`` (the check of this version);
         the checks of the next rounds report on every open document of the project, as
-        the regular check does, so the project's memory of the last run stays usable."""
+        the regular check does, so the project's memory of the last run stays usable.
+        ``stale`` is asked before each round: when it says so, the answer is None."""
         project = self.project_of.get(buffers[path].uri)
         if project is None:
             return []
@@ -511,6 +615,8 @@ class Server(LanguageServer):
             return originals[p]
 
         for round_ in range(ROUNDS):
+            if stale is not None and stale():
+                return None
             if round_ == 0 and checked is not None:
                 findings, sources, facts_of = checked.findings, checked.sources, checked.facts_of
             else:
@@ -629,8 +735,10 @@ def _encode(text: str) -> bytes:
     return data
 
 
-def make_server(*, use_disk_cache: bool = True, debounce: float = DEBOUNCE) -> Server:
-    server = Server(use_disk_cache=use_disk_cache, debounce=debounce)
+def make_server(
+    *, use_disk_cache: bool = True, debounce: float = DEBOUNCE, fix_ahead: float | None = FIX_AHEAD
+) -> Server:
+    server = Server(use_disk_cache=use_disk_cache, debounce=debounce, fix_ahead=fix_ahead)
 
     @server.feature(types.INITIALIZE)
     def initialize(ls: Server, params: types.InitializeParams) -> None:
