@@ -127,6 +127,17 @@ def test_in_child_returns_the_result_and_raises_the_childs_exception() -> None:
         budget.in_child(5, divmod, 7, 0)
 
 
+def test_a_cancellable_wait_kills_the_child_as_soon_as_its_answer_is_not_wanted() -> None:
+    asked_at = time.monotonic() + 0.1
+    started = time.monotonic()
+    with budget.cancellable(lambda: time.monotonic() > asked_at):
+        with pytest.raises(budget.Cancelled):
+            budget.in_child(5, time.sleep, 3)
+    assert time.monotonic() - started < 1.0  # not the child's 3 s, nor the 5 s budget
+    # outside the block nothing is cancelled, and the block left no question behind
+    assert budget.in_child(5, divmod, 7, 2) == (3, 1)
+
+
 def test_deadline_stops_python_code_in_this_thread() -> None:
     with pytest.raises(budget.OverBudget), budget.deadline(0.2):
         while True:

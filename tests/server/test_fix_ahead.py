@@ -1,7 +1,8 @@
-"""Fix-all computed ahead: once an edited document's diagnostics are out and the client
-has been quiet for ``FIX_AHEAD`` seconds, the server computes its fix-all in the worker,
-so the menu opened later finds it ready; a change in the meantime stops it. Read back from
-the real server's ``--log-file`` (its debug lines), the edits compared with ``check --fix``."""
+"""Edits computed ahead: once an edited document's diagnostics are out and the client has
+been quiet for ``FIX_AHEAD`` seconds, the server computes its fix-all and quick fixes in
+the worker, so the menu opened later finds them ready; a change in the meantime stops it.
+Read back from the real server's ``--log-file`` (its debug lines), the edits compared with
+``check --fix``."""
 
 from __future__ import annotations
 
@@ -31,14 +32,28 @@ from tvusage_lint.frontends.server.app import FIX_AHEAD
 
 pytestmark = pytest.mark.asyncio
 
-AHEAD = re.compile(r"fix-all of (\S+) version (\d+) computed ahead: [\d.]+ ms$")
+AHEAD = re.compile(
+    r"edits of (\S+) version (\d+) computed ahead \(fix-all: (yes|no), quick fixes: (\d+)\): "
+    r"[\d.]+ ms$"
+)
+QUICK = re.compile(r"quick fix of (TVU\d+) line (\d+) computed$")
 
 
 def ahead(log: Path) -> list[tuple[str, int]]:
-    """(uri, version) of every fix-all the server computed ahead, in order."""
+    """(uri, version) of every document version whose edits were computed ahead, in order."""
+    return [(uri, version) for uri, version, _, _ in ahead_lines(log)]
+
+
+def ahead_lines(log: Path) -> list[tuple[str, int, str, int]]:
     if not log.exists():
         return []
     found = (AHEAD.search(line) for line in log.read_text(encoding="utf-8").splitlines())
+    return [(m.group(1), int(m.group(2)), m.group(3), int(m.group(4))) for m in found if m]
+
+
+def quick_fixes(log: Path) -> list[tuple[str, int]]:
+    """(code, line) of every quick fix the server computed, ahead or on request."""
+    found = (QUICK.search(line) for line in log.read_text(encoding="utf-8").splitlines())
     return [(m.group(1), int(m.group(2))) for m in found if m]
 
 
@@ -60,8 +75,15 @@ async def test_a_quiet_document_has_its_fix_all_ready_and_it_is_check_fix(
         (fix_all,) = await actions(client, uri, None, ["source.fixAll"])
         assert fix_all.edit is not None
         assert apply(original, fix_all.edit, uri) == expected["torchvision/ops/boxes.py"]
-    assert ahead(log) == [(uri, 1)]
-    assert "computed on request" not in log.read_text(encoding="utf-8")  # not twice
+        found = sorted((str(d.code), d.range.start.line + 1) for d in client.diagnostics[uri])
+        assert [code for code, _ in found] == ["TVU102", "TVU202", "TVU205", "TVU206"]
+        for diagnostic in client.diagnostics[uri]:
+            (fix, _) = await actions(client, uri, diagnostic, ["quickfix"])
+            assert fix.edit is not None
+    assert ahead_lines(log) == [(uri, 1, "yes", 4)]
+    # each edit computed once, ahead: the requests found them ready
+    assert "computed on request" not in log.read_text(encoding="utf-8")
+    assert sorted(quick_fixes(log)) == found
 
 
 async def test_a_change_before_the_quiet_time_is_out_moves_it_to_the_new_version(
@@ -112,4 +134,6 @@ async def test_a_request_before_the_quiet_time_computes_it_once(tmp_path: Path) 
         await asyncio.sleep(2 * FIX_AHEAD)
     text = log.read_text(encoding="utf-8")
     # asked at once, the request computed it (or found it computed, on a slow machine)
-    assert text.count("computed on request") + len(ahead(log)) == 1
+    assert (
+        text.count("computed on request") + [f for *_, f, _ in ahead_lines(log)].count("yes") == 1
+    )

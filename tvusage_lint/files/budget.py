@@ -46,6 +46,29 @@ class ChildDied(Exception):
     """The child running the work died without an answer (a crash in native code)."""
 
 
+class Cancelled(BaseException):
+    """The caller no longer wants the answer (see ``cancellable``); the child was killed.
+    Not an ``Exception``, so no ``except Exception`` on the way turns it into a result."""
+
+
+_local = threading.local()
+_POLL = 0.002  # seconds between two looks at ``cancellable``'s question while waiting
+
+
+@contextmanager
+def cancellable(stale: Callable[[], bool]) -> Iterator[None]:
+    """Within it, in this thread, ``in_child`` asks ``stale()`` every few milliseconds
+    while it waits for its child; when the answer is yes it kills the child and raises
+    ``Cancelled``. (The language server's edits computed ahead stop at the next keystroke
+    this way instead of holding the worker for a whole fix.)"""
+    previous = getattr(_local, "stale", None)
+    _local.stale = stale
+    try:
+        yield
+    finally:
+        _local.stale = previous
+
+
 class _Watchdog:
     """Raises ``OverBudget`` in a thread whose deadline passed, at its next bytecode.
 
@@ -186,7 +209,8 @@ def in_child(seconds: float, function: Callable[..., T], *args: Any) -> T:
     only the result is pickled."""
     if not hasattr(os, "fork"):
         return function(*args)
-    [(ok, value)] = _stream(seconds, lambda: [function(*args)], 1)
+    stale = getattr(_local, "stale", None)
+    [(ok, value)] = _stream(seconds, lambda: [function(*args)], 1, stale)
     if not ok:
         raise value
     return value
@@ -210,9 +234,15 @@ def each_in_child(
     return out
 
 
-def _stream(seconds: float, produce: Callable[[], Iterable[Any]], count: int) -> list[Any]:
+def _stream(
+    seconds: float,
+    produce: Callable[[], Iterable[Any]],
+    count: int,
+    stale: Callable[[], bool] | None = None,
+) -> list[Any]:
     """Run ``produce()`` in a child that sends each value as it comes; (ok, value) pairs
-    up to the first failure, which is the last pair: (False, the exception)."""
+    up to the first failure, which is the last pair: (False, the exception). With
+    ``stale``, the wait raises ``Cancelled`` as soon as it says so."""
     read_end, write_end = os.pipe()
     with warnings.catch_warnings():  # 3.12+ warns of fork in a threaded process: the
         warnings.simplefilter("ignore", DeprecationWarning)  # child only computes
@@ -237,7 +267,7 @@ def _stream(seconds: float, produce: Callable[[], Iterable[Any]], count: int) ->
             os._exit(code)
     os.close(write_end)
     answers: list[Any] = []
-    reader = _Reader(read_end)
+    reader = _Reader(read_end, stale)
     try:
         while len(answers) < count:
             data = reader.message(time.monotonic() + seconds)
@@ -250,7 +280,7 @@ def _stream(seconds: float, produce: Callable[[], Iterable[Any]], count: int) ->
     except OverBudget as exc:
         os.kill(pid, signal.SIGKILL)
         answers.append((False, exc))
-    except BaseException:  # interrupted (Ctrl-C): the child must not outlive the wait
+    except BaseException:  # interrupted (Ctrl-C), cancelled: the child must not outlive us
         os.kill(pid, signal.SIGKILL)
         raise
     finally:
@@ -268,9 +298,10 @@ def _send(fd: int, data: bytes) -> None:
 class _Reader:
     """Length-prefixed messages from a pipe, each awaited until a deadline."""
 
-    def __init__(self, fd: int) -> None:
+    def __init__(self, fd: int, stale: Callable[[], bool] | None = None) -> None:
         self.fd = fd
         self.buffer = b""
+        self.stale = stale
 
     def message(self, due: float) -> bytes | None:
         """The next message; None at end of file (the child is gone)."""
@@ -285,8 +316,13 @@ class _Reader:
     def _fill(self, size: int, due: float) -> bool:
         while len(self.buffer) < size:
             left = due - time.monotonic()
-            if left <= 0 or not select.select([self.fd], [], [], left)[0]:
+            if left <= 0:
                 raise OverBudget
+            wait = left if self.stale is None else min(left, _POLL)
+            if not select.select([self.fd], [], [], wait)[0]:
+                if self.stale is not None and self.stale():
+                    raise Cancelled
+                continue
             chunk = os.read(self.fd, 1 << 16)
             if not chunk:
                 return False

@@ -30,6 +30,7 @@ from pygls.uris import from_fs_path, to_fs_path
 from tvusage_lint import __version__
 from tvusage_lint.core.config import DEFAULT_MAX_FILE_SIZE, ConfigError, Settings
 from tvusage_lint.core.findings import Finding
+from tvusage_lint.files import budget
 from tvusage_lint.files.discovery import SourceFile
 from tvusage_lint.files.reading import read_regular
 from tvusage_lint.fix import wanted
@@ -41,9 +42,11 @@ from tvusage_lint.python.facts import PyFacts
 log = logging.getLogger(__name__)
 
 DEBOUNCE = 0.0  # seconds before a check starts (0: as soon as the messages read are handled)
-# seconds of quiet after a check before the edited document's fix-all is computed ahead,
-# so that the menu a person opens later finds it ready (None: only when asked)
-FIX_AHEAD = 0.2
+# seconds of quiet after a check before the edited document's edits (fix-all, quick fixes)
+# are computed ahead, so that the menu a person opens later finds them ready (None: only
+# when asked)
+FIX_AHEAD = 0.3
+AHEAD_QUICK_FIXES = 20  # quick fixes computed ahead per version, at the most
 FIX_ALL = "source.fixAll.tvusage"
 FIX_ALL_TITLE = "Fix all safe tvusage-lint findings"
 _SUFFIXES = (".py", ".pyi", ".cpp", ".cu", ".mm", ".h", ".cc", ".cuh", ".hpp")
@@ -74,6 +77,7 @@ class Checked:
         key = tuple(convert.finding_key(finding))
         if key not in self.fixes:
             self.fixes[key] = actions.quick_fix(finding, self.sources, text_of, self.facts_of)
+            log.debug("quick fix of %s line %d computed", finding.code, finding.line)
         return self.fixes[key]
 
 
@@ -281,7 +285,7 @@ class Server(LanguageServer):
                     continue
                 (result, facts), cpu = result
                 self._publish(project, docs, result, facts, edited)
-                self._plan_fix_ahead(project, docs, edited)
+                self._plan_ahead(project, docs, edited)
                 if not self.warmed:  # the first code action should not pay for the import
                     self.warmed = True
                     loop.run_in_executor(self.worker, _load_fixers)
@@ -338,9 +342,9 @@ class Server(LanguageServer):
         if others_changed and self.refresh:
             self.workspace_diagnostic_refresh(None)
 
-    def _plan_fix_ahead(self, project: Project, docs: Buffers, edited: set[str]) -> None:
-        """Once the edited documents' diagnostics are out, their fix-all is due after
-        ``fix_ahead`` seconds of quiet (none when nothing is safely fixable)."""
+    def _plan_ahead(self, project: Project, docs: Buffers, edited: set[str]) -> None:
+        """Once the edited documents' diagnostics are out, their edits (fix-all, quick
+        fixes) are due after ``fix_ahead`` seconds of quiet (none when nothing is fixable)."""
         if self.fix_ahead is None:
             return
         loop = asyncio.get_running_loop()
@@ -350,19 +354,18 @@ class Server(LanguageServer):
                 buffer.uri not in edited
                 or checked is None
                 or checked.version != buffer.version
-                or checked.fixed_all is not None
-                or not any(wanted(f, unsafe=False) for f in checked.findings)
+                or not any(f.fix is not None for f in checked.findings)
             ):
                 continue
             if (handle := self.ahead.pop(buffer.uri, None)) is not None:
                 handle.cancel()
             self.ahead[buffer.uri] = loop.call_later(
-                self.fix_ahead, self._fix_ahead, project, buffer.uri, path, checked
+                self.fix_ahead, self._edits_ahead, project, buffer.uri, path, checked
             )
 
-    def _fix_ahead(self, project: Project, uri: str, path: Path, checked: Checked) -> None:
-        """Still quiet: compute the fix-all of ``checked`` in the worker (where code actions
-        are answered, so a request waits for it rather than computing it twice)."""
+    def _edits_ahead(self, project: Project, uri: str, path: Path, checked: Checked) -> None:
+        """Still quiet: compute the edits of ``checked`` in the worker (where code actions
+        are answered, so a request waits for them rather than computing them twice)."""
         self.ahead.pop(uri, None)
         if self.stopping or self.checked.get(uri) is not checked:
             return
@@ -379,23 +382,41 @@ class Server(LanguageServer):
     def _compute_ahead(
         self, uri: str, path: Path, buffers: Buffers, checked: Checked, changes: int
     ) -> None:
-        """The worker's side of ``_fix_ahead``: stops between rounds at any change."""
-        if checked.fixed_all is not None or self.changes != changes:
-            return
+        """The worker's side of ``_edits_ahead``: the quick fixes of the first
+        ``AHEAD_QUICK_FIXES`` findings, then the fix-all; stops at any change."""
+
+        def stale() -> bool:
+            return self.changes != changes
+
         started = time.perf_counter()
+        fix_all = checked.fixed_all is None and any(
+            wanted(f, unsafe=False) for f in checked.findings
+        )
+        quick = [f for f in checked.findings if f.fix is not None][:AHEAD_QUICK_FIXES]
         try:
-            fixed = self.fix_all(path, buffers, checked, stale=lambda: self.changes != changes)
+            with budget.cancellable(stale):  # a fix's child is killed at a change
+                text_of = _text_of(buffers)
+                for finding in quick:  # first: a light bulb asks for them more often
+                    if stale():
+                        return
+                    checked.quick_fix(finding, text_of)
+                if fix_all:
+                    fixed = self.fix_all(path, buffers, checked, stale=stale)
+                    if fixed is None:
+                        return
+                    if checked.fixed_all is None:
+                        checked.fixed_all = fixed
+        except budget.Cancelled:  # a change: the worker is wanted for the next check
+            return
         except Exception:  # noqa: BLE001 - a request computes it again, and says why
-            log.exception("fix-all ahead failed")
+            log.exception("edits ahead failed")
             return
-        if fixed is None:
-            return
-        if checked.fixed_all is None:
-            checked.fixed_all = fixed
         log.debug(
-            "fix-all of %s version %s computed ahead: %.1f ms",
+            "edits of %s version %s computed ahead (fix-all: %s, quick fixes: %d): %.1f ms",
             uri,
             checked.version,
+            "yes" if fix_all else "no",
+            len(quick),
             (time.perf_counter() - started) * 1000,
         )
 
