@@ -17,6 +17,7 @@ import pytest
 
 ROOT = Path(__file__).parent.parent
 LAYERS = "Layers: front ends, then gate | fix, engine | output, link, files, python | cpp, core"
+FACTS = "Facts depend on a file's bytes alone: no settings, index, policy or rules"
 
 
 def _lint_imports(cwd: Path) -> tuple[int, str]:
@@ -41,32 +42,43 @@ def test_the_import_contracts_hold() -> None:
     code, out = _lint_imports(ROOT)
     assert code == 0, out
     assert f"{LAYERS} KEPT" in out
-    assert "Contracts: 4 kept, 0 broken." in out
+    assert f"{FACTS} KEPT" in out
+    assert "Contracts: 5 kept, 0 broken." in out
 
 
 @pytest.mark.parametrize(
-    ("module", "line", "chain", "summary"),
+    ("module", "line", "broken", "chain", "summary"),
     [
         # core importing a front end: a layer pointing up
         (
             "core/codes.py",
             "from tvusage_lint.frontends import cli",
+            LAYERS,
             "tvusage_lint.core.codes -> tvusage_lint.frontends.cli",
-            # and, through the CLI, every stage would reach rich
-            "Contracts: 2 kept, 2 broken.",
+            # and, through the CLI, every stage would reach rich, and the facts the settings
+            "Contracts: 2 kept, 3 broken.",
         ),
         # the Python half importing the C++ half: two layers declared independent
         (
             "python/policy.py",
             "from tvusage_lint.cpp import stable",
+            LAYERS,
             "tvusage_lint.python.policy -> tvusage_lint.cpp.stable",
-            "Contracts: 3 kept, 1 broken.",
+            "Contracts: 4 kept, 1 broken.",
+        ),
+        # a fact extractor reading the settings: allowed by the layers, not by the cache
+        (
+            "python/facts/walk.py",
+            "from tvusage_lint.core import config",
+            FACTS,
+            "tvusage_lint.python.facts.walk -> tvusage_lint.core.config",
+            "Contracts: 4 kept, 1 broken.",
         ),
     ],
-    ids=["core-imports-cli", "python-imports-cpp"],
+    ids=["core-imports-cli", "python-imports-cpp", "facts-import-settings"],
 )
 def test_a_forbidden_import_breaks_the_layers(
-    tmp_path: Path, module: str, line: str, chain: str, summary: str
+    tmp_path: Path, module: str, line: str, broken: str, chain: str, summary: str
 ) -> None:
     shutil.copytree(
         ROOT / "tvusage_lint",
@@ -78,6 +90,6 @@ def test_a_forbidden_import_breaks_the_layers(
     path.write_text(path.read_text(encoding="utf-8") + f"\n{line}\n", encoding="utf-8")
     code, out = _lint_imports(tmp_path)
     assert code == 1, out
-    assert f"{LAYERS} BROKEN" in out
+    assert f"{broken} BROKEN" in out
     assert chain in out
     assert summary in out

@@ -10,6 +10,10 @@ extraction is split by what it reads: ``bindings`` (the module's own names),
 ``definitions`` (functions and classes), ``guards`` (jit checks), ``log_calls``
 (one logging call), ``helper`` (the helper's definition) and ``walk`` (every
 logging call with its scope).
+
+May import: ``python.ast_util``, ``python.layers``, ``python.op_calls`` and
+``core.suppressions`` (the comments a file carries); never the settings, the index,
+the policy or the rules (an import-linter contract in pyproject.toml).
 """
 
 from __future__ import annotations

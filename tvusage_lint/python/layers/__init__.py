@@ -4,6 +4,8 @@
 its own module, as ruff gives each rule its own file: ``conv_norm_act``,
 ``squeeze_excitation``, ``mlp``, ``stochastic_depth``, ``frozen_batchnorm``; ``base`` holds what they
 share (the hit they record and how a call is read as a layer).
+
+May import: ``python.ast_util`` only (facts: a file's text alone decides them).
 """
 
 from __future__ import annotations
