@@ -28,8 +28,9 @@ The package: ``types`` (the facts), ``text`` (the blanked views, lines, brackets
 ``stubs`` (declarations for what it dropped), ``bodies`` (inside a definition),
 ``registrations`` (operators and classes); this module runs them for one file.
 
-May import: libclang, ``cpp.guard``, ``cpp.diagnostics``, ``cpp.stable`` and ``core.suppressions``; never the
-settings or the rules (an import-linter contract in pyproject.toml).
+May import: libclang, ``cpp.guard``, ``cpp.diagnostics``, ``cpp.stable`` and
+``core.suppressions``; never the settings or the rules (an import-linter contract in
+pyproject.toml).
 """
 
 from __future__ import annotations
