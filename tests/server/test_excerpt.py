@@ -47,6 +47,40 @@ def test_every_quick_fix_on_an_excerpt_equals_the_whole_file_fix(tmp_path: Path)
     assert cut >= compared // 2  # most fixes leave other definitions out
 
 
+def test_a_fix_all_round_takes_the_quick_fix_of_a_files_one_safe_finding(
+    tmp_path: Path,
+) -> None:
+    """Round one of fix-all reuses a quick fix computed for the same text when its file has
+    that one safe finding, and comes out as the round that computes it (the stripped seeded
+    tree, every file)."""
+    root = tmp_path / "tree"
+    shutil.copytree(FIXTURES, root, ignore=shutil.ignore_patterns("csrc"))
+    (root / "pyproject.toml").write_text("[tool.tvusage-lint]\nselect = ['ALL']\n")
+    files = sorted((root / "torchvision").rglob("*.py"))
+    for path in files:
+        path.write_text(strip_logging(path.read_text()))
+    texts = {path: path.read_text() for path in files}
+    project = Projects(use_disk_cache=False).for_file(files[0])
+    result = project.check(files, {})
+    findings = [f for fs in findings_by_path(result, project.root).values() for f in fs]
+    computed: dict[int, actions.FileChange | None] = {}
+    for finding in findings:
+        if finding.fix is not None:
+            computed[id(finding)] = actions.quick_fix(finding, result.sources, texts.__getitem__)
+    asked: list[Finding] = []
+
+    def quick(finding: Finding) -> actions.FileChange | None | bool:
+        asked.append(finding)
+        return computed.get(id(finding), False)
+
+    fresh: dict[Path, str] = {}
+    reused: dict[Path, str] = {}
+    assert actions.fix_round(findings, result.sources, fresh, texts.__getitem__)
+    assert actions.fix_round(findings, result.sources, reused, texts.__getitem__, None, quick)
+    assert reused == fresh
+    assert len(asked) >= 3  # files with one safe finding took its quick fix
+
+
 NMS = """\
 import torch
 

@@ -71,6 +71,10 @@ class Checked:
         """For ``actions``: the facts of this document, when ``text`` is what was checked."""
         return self.facts if path == self.path and text == self.text else None
 
+    def known_fix(self, finding: Finding) -> actions.FileChange | None | bool:
+        """The quick fix of ``finding`` computed for this version, or False."""
+        return self.fixes.get(tuple(convert.finding_key(finding)), False)
+
     def quick_fix(
         self, finding: Finding, text_of: Callable[[Path], str]
     ) -> actions.FileChange | None:
@@ -648,7 +652,8 @@ class Server(LanguageServer):
                 sources = result.sources
                 known = _facts_by_path(result, {**{p: b.text for p, b in buffers.items()}, **texts})
                 facts_of = _lookup(known)
-            if not actions.fix_round(findings, sources, texts, text_of, facts_of):
+            quick = checked.known_fix if round_ == 0 and checked is not None else None
+            if not actions.fix_round(findings, sources, texts, text_of, facts_of, quick):
                 break
         return [
             actions.FileChange(p, originals[p], new)
