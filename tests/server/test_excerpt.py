@@ -14,9 +14,9 @@ from tvusage_lint.python.facts import extract
 FIXTURES = Path(__file__).parent.parent.parent / "fixtures"
 
 
-def test_every_quick_fix_on_an_excerpt_equals_the_whole_file_fix(tmp_path: Path) -> None:
-    """The seeded tree with its logging taken out: every fix, made on the excerpt its
-    facts allow, is the one made on the whole file."""
+def _stripped_fixtures(tmp_path: Path):
+    """The seeded Python tree with its logging taken out, every rule on: its texts, its
+    project and the project's check."""
     root = tmp_path / "tree"
     shutil.copytree(FIXTURES, root, ignore=shutil.ignore_patterns("csrc"))
     (root / "pyproject.toml").write_text("[tool.tvusage-lint]\nselect = ['ALL']\n")
@@ -25,7 +25,13 @@ def test_every_quick_fix_on_an_excerpt_equals_the_whole_file_fix(tmp_path: Path)
         path.write_text(strip_logging(path.read_text()))
     texts = {path: path.read_text() for path in files}
     project = Projects(use_disk_cache=False).for_file(files[0])
-    result = project.check(files, {})
+    return texts, project, project.check(files, {})
+
+
+def test_every_quick_fix_on_an_excerpt_equals_the_whole_file_fix(tmp_path: Path) -> None:
+    """The seeded tree with its logging taken out: every fix, made on the excerpt its
+    facts allow, is the one made on the whole file."""
+    texts, project, result = _stripped_fixtures(tmp_path)
 
     def facts_of(path: Path, text: str):
         return extract(text.encode())
@@ -53,15 +59,7 @@ def test_a_fix_all_round_takes_the_quick_fix_of_a_files_one_safe_finding(
     """Round one of fix-all reuses a quick fix computed for the same text when its file has
     that one safe finding, and comes out as the round that computes it (the stripped seeded
     tree, every file)."""
-    root = tmp_path / "tree"
-    shutil.copytree(FIXTURES, root, ignore=shutil.ignore_patterns("csrc"))
-    (root / "pyproject.toml").write_text("[tool.tvusage-lint]\nselect = ['ALL']\n")
-    files = sorted((root / "torchvision").rglob("*.py"))
-    for path in files:
-        path.write_text(strip_logging(path.read_text()))
-    texts = {path: path.read_text() for path in files}
-    project = Projects(use_disk_cache=False).for_file(files[0])
-    result = project.check(files, {})
+    texts, project, result = _stripped_fixtures(tmp_path)
     findings = [f for fs in findings_by_path(result, project.root).values() for f in fs]
     computed: dict[int, actions.FileChange | None] = {}
     for finding in findings:
