@@ -133,6 +133,7 @@ def _in_workers(
     chunks = [items[c::n] for c in range(n)]
     results: list[tuple[str, object]] = [("", None)] * len(items)
     done = 0
+    broken: list[int] = []
     with ProcessPoolExecutor(max_workers=workers - 1, mp_context=_context()) as pool:
         futures = [pool.submit(_extract_many, kind, chunk) for chunk in chunks[1:]]
         results[0::n] = _extract_many(kind, chunks[0])
@@ -143,11 +144,21 @@ def _in_workers(
             try:
                 part = future.result()
             except BrokenProcessPool:  # a worker died (a parser crash, the OOM killer)
-                part = _isolated(kind, chunks[c])
+                broken.append(c)
+                continue
             results[c::n] = part
             done += len(part)
             if progress is not None:
                 progress(kind, done, len(items))
+    # parsed again once the pool is shut down: its threads gone, the forks of
+    # ``_isolated`` come from a process with one thread (a fork beside a thread that
+    # holds a lock can deadlock the child; 3.12+ warns of it)
+    for c in broken:
+        part = _isolated(kind, chunks[c])
+        results[c::n] = part
+        done += len(part)
+        if progress is not None:
+            progress(kind, done, len(items))
     return results
 
 
