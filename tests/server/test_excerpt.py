@@ -67,9 +67,9 @@ def test_a_fix_all_round_takes_the_quick_fix_of_a_files_one_safe_finding(
             computed[id(finding)] = actions.quick_fix(finding, result.sources, texts.__getitem__)
     asked: list[Finding] = []
 
-    def quick(finding: Finding) -> actions.FileChange | None | bool:
+    def quick(finding: Finding) -> actions.FileChange | None:
         asked.append(finding)
-        return computed.get(id(finding), False)
+        return computed.get(id(finding))
 
     fresh: dict[Path, str] = {}
     reused: dict[Path, str] = {}

@@ -266,13 +266,13 @@ def fix_round(
     texts: dict[Path, str],
     text_of: Callable[[Path], str],
     facts_of: FactsOf | None = None,
-    quick: Callable[[Finding], FileChange | None | bool] | None = None,
+    quick: Callable[[Finding], FileChange | None] | None = None,
 ) -> bool:
     """One round of ``fixing.apply_fixes`` (safe fixes) on ``texts``; whether it changed any.
 
-    ``quick(finding)`` is the quick fix already computed for a finding of these texts
-    (False when there is none): a file with one safe finding takes it as its round, since
-    ``quick_fix`` runs the same fix on the same text (its unsafe flag only picks findings)."""
+    ``quick(finding)`` is the quick fix already computed for a finding, if any: a file with
+    one safe finding takes it as its round when it was made from the same text, since
+    ``quick_fix`` runs the same fix (its unsafe flag only picks findings)."""
     by_target: dict[str, list[Finding]] = {}
     broken = {f.path for f in findings if f.code == "TVU001"}
     for finding in findings:
@@ -285,9 +285,9 @@ def fix_round(
             continue
         try:
             old = texts[source.path] if source.path in texts else text_of(source.path)
-            known = quick(group[0]) if quick is not None and len(group) == 1 else False
-            if known is not False and (known is None or known.old == old):
-                new = known.new if isinstance(known, FileChange) else old
+            known = quick(group[0]) if quick is not None and len(group) == 1 else None
+            if known is not None and known.old == old:
+                new = known.new
             else:
                 fixed = _fix(source, old, group, False, facts_of)
                 new = fixed.text if fixed.changed else old

@@ -71,9 +71,10 @@ class Checked:
         """For ``actions``: the facts of this document, when ``text`` is what was checked."""
         return self.facts if path == self.path and text == self.text else None
 
-    def known_fix(self, finding: Finding) -> actions.FileChange | None | bool:
-        """The quick fix of ``finding`` computed for this version, or False."""
-        return self.fixes.get(tuple(convert.finding_key(finding)), False)
+    def known_fix(self, finding: Finding) -> actions.FileChange | None:
+        """The quick fix of ``finding`` computed for this version, if one was and changed
+        something."""
+        return self.fixes.get(tuple(convert.finding_key(finding)))
 
     def quick_fix(
         self, finding: Finding, text_of: Callable[[Path], str]
